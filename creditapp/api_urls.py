@@ -1,0 +1,66 @@
+"""The REST API, mounted at /api/: v1 endpoints (Pro and Family), the OpenAPI schema and its docs page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.decorators.http import require_GET
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
+
+from billing.api.views import SubscriptionView
+from creditapp.tenancy.api import TenantAPIViewMixin
+
+v1: list[URLPattern | URLResolver] = [
+    path("", include("finance.api.urls")),
+    path("subscription/", SubscriptionView.as_view(), name="subscription"),
+]
+
+
+@extend_schema_view(get=extend_schema(exclude=True))
+class SchemaView(TenantAPIViewMixin, SpectacularAPIView):
+    """The OpenAPI schema. Public (it describes, it holds no data), and a tenancy view like every API view."""
+
+
+def _endpoints(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    endpoints = []
+    for route, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            parameters = [
+                {
+                    "name": p.get("name"),
+                    "in": p.get("in"),
+                    "required": p.get("required", False),
+                    "type": (p.get("schema") or {}).get("type", ""),
+                    "description": p.get("description", ""),
+                }
+                for p in operation.get("parameters", [])
+            ]
+            endpoints.append(
+                {
+                    "method": method.upper(),
+                    "path": route,
+                    "description": operation.get("description", ""),
+                    "parameters": parameters,
+                }
+            )
+    return endpoints
+
+
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    """Human-readable docs rendered on the server from the same schema (no third-party scripts: the
+    Content-Security-Policy allows our own origin only)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return render(request, "accounts/api_docs.html", {"schema": schema, "endpoints": _endpoints(schema)})
+
+
+urlpatterns = [
+    path("v1/", include((v1, "api-v1"))),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", docs, name="api-docs"),
+]

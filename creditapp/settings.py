@@ -1,0 +1,294 @@
+"""One settings module, driven by the environment (.env.example lists every variable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
+    "django_celery_beat",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "creditapp.tenancy",
+    "accounts",
+    "billing",
+    "finance",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "creditapp.security.ContentSecurityPolicyMiddleware",
+    "creditapp.tenancy.middleware.TenantContextMiddleware",
+]
+
+ROOT_URLCONF = "creditapp.urls"
+WSGI_APPLICATION = "creditapp.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "finance.context_processors.alerts",
+            ]
+        },
+    }
+]
+
+# --- Database: three roles on one database (DESIGN.md §4) --------------------------------------
+# DATABASE_URL names the server and database; its user is only used by `manage.py provision_db`
+# (dev and CI). The web and workers connect as the app role; migrations as the owner
+# (DB_ROLE=owner); staff and schedulers reach the maint role through maintenance_access().
+_db = env.db("DATABASE_URL", default="postgres://localhost:5432/creditapp")
+# A Unix-socket directory may be given percent-encoded as the URL's host.
+_db["HOST"] = unquote(_db.get("HOST") or "")
+# Only `manage.py provision_db` connects as this user.
+DATABASE_ADMIN = {"USER": _db.get("USER") or "", "PASSWORD": _db.get("PASSWORD") or ""}
+DATABASE_ROLES = {
+    "owner": env("DB_OWNER_USER", default="creditapp_owner"),
+    "app": env("DB_APP_USER", default="creditapp_app"),
+    "maint": env("DB_MAINT_USER", default="creditapp_maint"),
+}
+DATABASE_PASSWORDS = {
+    "owner": env("DB_OWNER_PASSWORD", default=""),
+    "app": env("DB_APP_PASSWORD", default=""),
+    "maint": env("DB_MAINT_PASSWORD", default=""),
+}
+DB_ROLE = env("DB_ROLE", default="app")
+if DB_ROLE not in ("app", "owner"):
+    raise environ.ImproperlyConfigured("DB_ROLE must be 'app' or 'owner'")
+_db_common = {
+    "ENGINE": "django.db.backends.postgresql",
+    "NAME": env("DB_NAME", default=_db["NAME"]),
+    "HOST": _db["HOST"],
+    "PORT": _db.get("PORT", ""),
+    "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+    "CONN_HEALTH_CHECKS": True,
+    "OPTIONS": {"application_name": "creditapp"},
+}
+if env.bool("DB_POOL", default=False):
+    _db_common["CONN_MAX_AGE"] = 0
+    _db_common["OPTIONS"] = {
+        **_db_common["OPTIONS"],
+        "pool": {"min_size": 1, "max_size": env.int("DB_POOL_SIZE", default=8)},
+    }
+DATABASES = {
+    "default": {**_db_common, "USER": DATABASE_ROLES[DB_ROLE], "PASSWORD": DATABASE_PASSWORDS[DB_ROLE]},
+    "maint": {
+        **_db_common,
+        "USER": DATABASE_ROLES["maint"],
+        "PASSWORD": DATABASE_PASSWORDS["maint"],
+        "TEST": {"MIRROR": "default"},
+    },
+}
+DATABASE_ROUTERS = ["creditapp.tenancy.db.MaintenanceRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, Celery broker, rate limits, locks -------------------------------------------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="creditapp"),
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="creditapp")
+CELERY_TASK_ALWAYS_EAGER = False
+
+# --- Accounts -----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[creditapp] "
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+LOGIN_REDIRECT_URL = "/app/"
+LOGIN_URL = "/accounts/login/"
+
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="creditapp <no-reply@creditapp.local>")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+
+# --- Secrets at rest -----------------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first: MultiFernet encrypts with the first and decrypts with
+# any, so keys rotate without re-encrypting first.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- API ------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"user": "120/min", "anon": "30/min"},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "creditapp API", "VERSION": "1.0.0"}
+
+# --- Vendors (sandbox when no credentials) ---------------------------------------------------------
+SANDBOX_URL = env("SANDBOX_URL", default="http://127.0.0.1:8765")
+SANDBOX_PUBLIC_URL = env("SANDBOX_PUBLIC_URL", default=SANDBOX_URL)  # what a browser reaches
+PLAID_CLIENT_ID = env("PLAID_CLIENT_ID", default="")
+PLAID_SECRET = env("PLAID_SECRET", default="")
+PLAID_ENV = env("PLAID_ENV", default="sandbox")  # sandbox | production, used with credentials
+PLAID_WEBHOOK_URL = env("PLAID_WEBHOOK_URL", default=f"{SITE_URL}/webhooks/plaid")
+PLAID_TIMEOUT_SECONDS = env.float("PLAID_TIMEOUT_SECONDS", default=30)
+PLAID_SYNC_PAGE_SIZE = env.int("PLAID_SYNC_PAGE_SIZE", default=500)
+
+# --- Billing (billing/plans.py holds the plans and their entitlements) ------------------------------
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")  # empty → the local sandbox
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_sandbox_secret")
+STRIPE_PRICES = {
+    "basic_monthly": env("STRIPE_PRICE_BASIC_MONTHLY", default="price_basic_monthly"),
+    "basic_yearly": env("STRIPE_PRICE_BASIC_YEARLY", default="price_basic_yearly"),
+    "pro_monthly": env("STRIPE_PRICE_PRO_MONTHLY", default="price_pro_monthly"),
+    "pro_yearly": env("STRIPE_PRICE_PRO_YEARLY", default="price_pro_yearly"),
+    "family_monthly": env("STRIPE_PRICE_FAMILY_MONTHLY", default="price_family_monthly"),
+    "family_yearly": env("STRIPE_PRICE_FAMILY_YEARLY", default="price_family_yearly"),
+}
+TRIAL_DAYS = env.int("TRIAL_DAYS", default=14)
+PAST_DUE_GRACE_DAYS = env.int("PAST_DUE_GRACE_DAYS", default=7)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20)
+
+# --- Experian ----------------------------------------------------------------------------------------
+EXPERIAN_BASE_URL = env("EXPERIAN_BASE_URL", default="")  # empty → the local sandbox
+EXPERIAN_USERNAME = env("EXPERIAN_USERNAME", default="")
+EXPERIAN_PASSWORD = env("EXPERIAN_PASSWORD", default="")
+EXPERIAN_CLIENT_ID = env("EXPERIAN_CLIENT_ID", default="")
+EXPERIAN_CLIENT_SECRET = env("EXPERIAN_CLIENT_SECRET", default="")
+EXPERIAN_SUBSCRIBER_CODE = env("EXPERIAN_SUBSCRIBER_CODE", default="2222222")
+EXPERIAN_TIMEOUT_SECONDS = env.float("EXPERIAN_TIMEOUT_SECONDS", default=30)
+# Asked for in every pull: the score model (V4: VantageScore 4.0) and the permissible purpose code your
+# Experian subscriber agreement assigns to "written instructions of the consumer" (FCRA 604(a)(2)).
+EXPERIAN_RISK_MODEL = env("EXPERIAN_RISK_MODEL", default="V4")
+EXPERIAN_PERMISSIBLE_PURPOSE = env("EXPERIAN_PERMISSIBLE_PURPOSE", default="3F")
+# A person may ask for a fresh report this often; scheduled refreshes follow their plan (billing.plans).
+CREDIT_REFRESH_COOLDOWN_HOURS = env.int("CREDIT_REFRESH_COOLDOWN_HOURS", default=24)
+# A score moving by at least this many points between two pulls raises an alert.
+CREDIT_SCORE_ALERT_POINTS = env.int("CREDIT_SCORE_ALERT_POINTS", default=20)
+
+# --- Static, i18n ------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / ".local" / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env("STATICFILES_STORAGE", default="django.contrib.staticfiles.storage.StaticFilesStorage")
+    },
+}
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security ---------------------------------------------------------------------------------------
+# HTTPS defaults on; dev and tests turn it off through the environment (HTTPS=0).
+HTTPS = env.bool("HTTPS", default=True)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

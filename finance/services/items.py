@@ -1,0 +1,131 @@
+"""Connecting, repairing and removing Plaid items."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from accounts.audit import audit_record
+from creditapp import crypto
+from creditapp.tenancy.db import tenant_context
+from finance import plaid
+from finance.models import PlaidItem
+from finance.services.sync import accounts_upsert
+from finance.signals import item_synced
+
+log = logging.getLogger(__name__)
+
+
+def link_token_for_new_item(*, user_id: int, redirect_uri: str) -> str:
+    return plaid.link_token_create(user_id=user_id, redirect_uri=redirect_uri)
+
+
+def link_token_for_relink(*, user_id: int, item_pk: int, redirect_uri: str) -> str:
+    """Link update mode: a token made with the item's access token and no products."""
+    with tenant_context(user_id):
+        item = PlaidItem.objects.get(pk=item_pk, user_id=user_id)
+    return plaid.link_token_create(
+        user_id=user_id, redirect_uri=redirect_uri, access_token=crypto.decrypt(item.access_token_encrypted)
+    )
+
+
+def plaid_item_link(
+    *, user_id: int, public_token: str, institution_id: str = "", institution_name: str = ""
+) -> PlaidItem:
+    """Exchange Link's public token, store the item with its access token encrypted, create its
+    accounts and queue the first sync (Plaid only sends sync webhooks after one sync)."""
+    access_token, item_id = plaid.public_token_exchange(public_token)
+    remote = plaid.accounts_get(access_token)
+    institution_id = institution_id or str(remote["item"].get("institution_id") or "")
+    institution_name = institution_name or str(remote["item"].get("institution_name") or "") or "Bank"
+    with tenant_context(user_id):
+        item, _created = PlaidItem.objects.update_or_create(
+            user_id=user_id,
+            item_id=item_id,
+            defaults={
+                "institution_id": institution_id,
+                "institution_name": institution_name,
+                "access_token_encrypted": crypto.encrypt(access_token),
+                "status": PlaidItem.Status.GOOD,
+                "error_code": "",
+                "error_message": "",
+                "sync_state": PlaidItem.SyncState.QUEUED,
+            },
+        )
+        accounts_upsert(user_id=user_id, item=item, plaid_accounts=remote["accounts"])
+        audit_record(
+            "plaid.item_linked", user_id=user_id, details={"item": item.pk, "institution": institution_name}
+        )
+        plaid_item_enqueue_sync(item=item)
+    return item
+
+
+def plaid_item_enqueue_sync(*, item: PlaidItem) -> None:
+    from finance.tasks.plaid import refresh_liabilities, sync_item
+
+    PlaidItem.objects.filter(pk=item.pk).update(sync_state=PlaidItem.SyncState.QUEUED)
+    transaction.on_commit(lambda: sync_item.delay(item.user_id, item.pk))
+    transaction.on_commit(lambda: refresh_liabilities.delay(item.user_id, item.pk))
+
+
+def plaid_item_relinked(*, user_id: int, item_pk: int) -> PlaidItem:
+    """After Link update mode succeeds: confirm with Plaid, clear the error, sync again."""
+    with tenant_context(user_id):
+        item = PlaidItem.objects.get(pk=item_pk, user_id=user_id)
+    remote = plaid.item_get(crypto.decrypt(item.access_token_encrypted))
+    error = remote.item.get("error")
+    with tenant_context(user_id):
+        if error:
+            item.status = PlaidItem.Status.LOGIN_REQUIRED
+            item.error_code = str(error.error_code)
+        else:
+            item.status, item.error_code, item.error_message = PlaidItem.Status.GOOD, "", ""
+            plaid_item_enqueue_sync(item=item)
+        item.save(update_fields=["status", "error_code", "error_message"])
+        audit_record("plaid.item_relinked", user_id=user_id, details={"item": item.pk, "ok": not error})
+    return item
+
+
+def plaid_item_remove(*, user_id: int, item_pk: int) -> None:
+    """Revoke the item at Plaid, then delete it with its accounts and transactions."""
+    with tenant_context(user_id):
+        item = PlaidItem.objects.get(pk=item_pk, user_id=user_id)
+    try:
+        plaid.item_remove(crypto.decrypt(item.access_token_encrypted))
+    except plaid.PlaidError as error:
+        if error.transient:
+            raise
+        log.warning("item %s: /item/remove answered %s; deleting our copy anyway", item_pk, error)
+    with tenant_context(user_id):
+        PlaidItem.objects.filter(pk=item_pk, user_id=user_id).delete()
+        audit_record(
+            "plaid.item_removed",
+            user_id=user_id,
+            details={"item": item_pk, "institution": item.institution_name},
+        )
+
+
+def plaid_item_set_status(
+    *, user_id: int, item_pk: int, status: str, error_code: str = "", error_message: str = "",
+    consent_expires_at: datetime | None = None,
+) -> None:  # fmt: skip
+    with tenant_context(user_id):
+        fields: dict[str, Any] = {"status": status, "error_code": error_code, "error_message": error_message}
+        if consent_expires_at:
+            fields["consent_expires_at"] = consent_expires_at
+        PlaidItem.objects.filter(pk=item_pk, user_id=user_id).update(**fields)
+        # The alert engine looks again (a connection needing re-login is an alert).
+        transaction.on_commit(lambda: item_synced.send(sender=PlaidItem, user_id=user_id, item_pk=item_pk))
+        audit_record(
+            "plaid.item_status",
+            user_id=user_id,
+            details={"item": item_pk, "status": status, "code": error_code},
+        )
+
+
+def plaid_item_flag_new_accounts(*, user_id: int, item_pk: int) -> None:
+    with tenant_context(user_id):
+        PlaidItem.objects.filter(pk=item_pk, user_id=user_id).update(new_accounts_available=True)

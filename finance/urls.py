@@ -1,0 +1,57 @@
+from django.urls import path
+
+from finance.views import banking as views
+
+app_name = "finance"
+urlpatterns = [
+    path("connections/", views.connection_list, name="connections"),
+    path("connections/new/", views.connection_new, name="connection-new"),
+    path("connections/callback/", views.link_callback, name="link-callback"),
+    path("connections/<int:pk>/", views.connection_status, name="connection-status"),
+    path("connections/<int:pk>/relink/", views.connection_relink, name="connection-relink"),
+    path("connections/<int:pk>/sync/", views.connection_sync, name="connection-sync"),
+    path("connections/<int:pk>/remove/", views.connection_remove, name="connection-remove"),
+]
+
+# Credit reports and alerts (issue #4).
+from finance.views import alerts as alert_views  # noqa: E402
+from finance.views import credit as credit_views  # noqa: E402
+
+urlpatterns += [
+    path("credit/", credit_views.credit_overview, name="credit"),
+    path("credit/consent/", credit_views.credit_consent, name="credit-consent"),
+    path("credit/consent/withdraw/", credit_views.credit_consent_withdraw, name="credit-consent-withdraw"),
+    path("credit/refresh/", credit_views.credit_refresh, name="credit-refresh"),
+    path("credit/reports/<int:pk>/", credit_views.credit_report_detail, name="credit-report"),
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/read-all/", alert_views.alerts_read_all, name="alerts-read-all"),
+    path("alerts/<int:pk>/read/", alert_views.alert_read, name="alert-read"),
+    path("alerts/<int:pk>/dismiss/", alert_views.alert_dismiss, name="alert-dismiss"),
+]
+
+# The app's pages: dashboard, transactions, accounts, import, onboarding, settings (issue #6).
+from finance.views import accounts as account_views  # noqa: E402
+from finance.views import dashboard as dashboard_views  # noqa: E402
+from finance.views import imports as import_views  # noqa: E402
+from finance.views import onboarding as onboarding_views  # noqa: E402
+from finance.views import settings as settings_views  # noqa: E402
+from finance.views import transactions as transaction_views  # noqa: E402
+
+urlpatterns += [
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("sync-status/", dashboard_views.sync_status, name="sync-status"),
+    path("accounts/", account_views.account_list, name="accounts"),
+    path("accounts/<int:pk>/", account_views.account_detail, name="account-detail"),
+    path("transactions/", transaction_views.transaction_list, name="transactions"),
+    path("transactions/export.csv", transaction_views.transaction_export, name="transactions-export"),
+    path(
+        "transactions/<int:pk>/category/", transaction_views.transaction_category, name="transaction-category"
+    ),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:pk>/", import_views.import_review, name="import-review"),
+    path("import/<int:pk>/status/", import_views.import_status, name="import-status"),
+    path("welcome/", onboarding_views.onboarding, name="onboarding"),
+    path("welcome/<slug:step>/", onboarding_views.onboarding_step, name="onboarding-step"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/rules/<int:pk>/delete/", settings_views.rule_delete, name="rule-delete"),
+]

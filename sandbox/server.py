@@ -1,0 +1,109 @@
+"""One threaded HTTP server that serves every vendor emulator on one port."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterable
+from http import HTTPStatus
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qsl
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from sandbox.http import Request, Response, Router, json_response
+
+log = logging.getLogger("sandbox")
+
+
+def routers() -> list[Router]:
+    """Every vendor's router, imported lazily so one vendor's import error names itself."""
+    found = []
+    for module in ("sandbox.plaid", "sandbox.experian", "sandbox.stripe"):
+        try:
+            found.append(__import__(module, fromlist=["router"]).router)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return found
+
+
+class App:
+    def __init__(self, vendor_routers: list[Router]) -> None:
+        self.routers = vendor_routers
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        request = Request(
+            method=environ["REQUEST_METHOD"],
+            path=environ.get("PATH_INFO", "/"),
+            query=dict(parse_qsl(environ.get("QUERY_STRING", ""))),
+            headers={
+                key[5:].replace("_", "-").lower(): value
+                for key, value in environ.items()
+                if key.startswith("HTTP_")
+            }
+            | {"content-type": environ.get("CONTENT_TYPE", "")},
+            body=environ["wsgi.input"].read(length) if length else b"",
+        )
+        response = self.dispatch(request)
+        status = f"{response.status} {HTTPStatus(response.status).phrase}"
+        start_response(status, list(response.headers.items()))
+        return [response.body]
+
+    def dispatch(self, request: Request) -> Response:
+        for router in self.routers:
+            found = router.match(request.method, request.path)
+            if found:
+                handler, request.params = found
+                try:
+                    return handler(request)
+                except Exception:
+                    log.error("sandbox handler failed: %s", traceback.format_exc())
+                    return json_response({"error": "sandbox internal error"}, 500)
+        return json_response({"error": f"no sandbox route for {request.method} {request.path}"}, 404)
+
+
+class ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)
+
+
+def start_subprocess(env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """`python -m sandbox` on a free port (tests, benchmarks); returns the process and its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", "0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "listening on" not in line:
+        proc.kill()
+        raise RuntimeError(f"sandbox did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[1].strip()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Local Plaid / Experian / Stripe sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="sandbox %(levelname)s %(message)s")
+    server = make_server(args.host, args.port, App(routers()), ThreadingServer, QuietHandler)
+    print(f"sandbox listening on http://{args.host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        sys.exit(0)

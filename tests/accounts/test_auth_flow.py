@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import AuditEntry
+from creditapp.tenancy.db import tenant_context
+from tests.conftest import ROOT
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    cache.clear()
+
+
+def test_signup_verify_login_logout_through_the_real_views() -> None:
+    client = Client()
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "New.Person@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    user = get_user_model().objects.get(email="new.person@example.com")
+    assert user.password.startswith("argon2")
+
+    # Mandatory verification: no login until the address is confirmed.
+    response = client.post("/accounts/login/", {"login": "new.person@example.com", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
+    assert "_auth_user_id" not in client.session
+
+    assert len(mail.outbox) >= 1
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+)", str(mail.outbox[-1].body))
+    assert link, mail.outbox[-1].body
+    confirm_page = client.get(link.group(1))
+    assert confirm_page.status_code == 200
+    assert "Confirm" in confirm_page.content.decode()
+    client.post(link.group(1))
+
+    client.logout()
+    response = client.post("/accounts/login/", {"login": "new.person@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert client.get("/app/settings/").status_code == 200  # signed in: the app answers
+
+    client.post("/accounts/logout/")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/app/settings/").status_code == 302  # signed out: back to login
+
+    with tenant_context(user.pk):
+        trail = list(
+            AuditEntry.objects.filter(user_id=user.pk).order_by("id").values_list("action", flat=True)
+        )
+    assert trail == ["auth.email_confirmed", "auth.login", "auth.logout", "auth.login", "auth.logout"]
+
+
+def test_wrong_password_is_refused_with_a_clear_message() -> None:
+    user = UserFactory()
+    response = Client().post("/accounts/login/", {"login": user.email, "password": "not-the-password"})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_failed_logins_are_rate_limited() -> None:
+    user = UserFactory()
+    client = Client()
+    pages = [
+        client.post("/accounts/login/", {"login": user.email, "password": f"wrong-{i}"}).content.decode()
+        for i in range(6)
+    ]
+    assert all("Too many failed login attempts" not in page for page in pages[:5])
+    assert "Too many failed login attempts" in pages[5]
+    # Even the right password is refused until the window passes.
+    right = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in right.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_a_working_link() -> None:
+    user = UserFactory()
+    client = Client()
+    assert client.post("/accounts/password/reset/", {"email": user.email}).status_code == 302
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+)", str(mail.outbox[-1].body))
+    assert link
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    new_password = "a-brand-new-passphrase-42"
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"password1": new_password, "password2": new_password}
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+
+
+def test_auth_pages_use_the_site_layout() -> None:
+    for url in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
+        html = Client().get(url).content.decode()
+        assert 'class="topbar"' in html and "css/app.css" in html, url
+
+
+def test_check_deploy_with_production_settings_reports_nothing() -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DEBUG": "0",
+        "HTTPS": "1",
+        "SECRET_KEY": "x" * 20 + Fernet.generate_key().decode(),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "app.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -1,0 +1,182 @@
+"""The REST API (/api/v1/): the caller's own accounts and transactions only, cursor pagination,
+filters, the subscription endpoint, the schema and its docs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.api.keys import api_key_create
+from creditapp.tenancy.api import is_tenant_view
+from creditapp.tenancy.db import tenant_context
+from finance.models import Account, Transaction
+from tests.billing.conftest import make_user, put_on_plan
+from tests.finance.factories import AccountFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "maint"]),
+    pytest.mark.urls("tests.billing.urls"),  # + accounts.urls, until the project includes it
+]
+
+
+def add_transactions(user: Any, account: Account, days: int, *, start: date = date(2026, 3, 1)) -> None:
+    """Two transactions a day (same-day ties test the cursor), inside the owner's tenant context."""
+    with tenant_context(user.pk):
+        Transaction.objects.bulk_create(
+            Transaction(
+                user=user, account=account, plaid_transaction_id=f"{account.pk}-{n}", amount_minor=100 + n,
+                currency="USD", date=start + timedelta(days=n // 2), name=f"Purchase {n}",
+            )
+            for n in range(days * 2)
+        )  # fmt: skip
+
+
+@pytest.fixture
+def two_tenants() -> dict[str, Any]:
+    """Alice and Bob on Pro, each with accounts, transactions and a key."""
+    people: dict[str, Any] = {}
+    for name in ("alice", "bob"):
+        user = make_user(joined_days_ago=30)
+        put_on_plan(user, "pro")
+        with tenant_context(user.pk):
+            checking = AccountFactory(user=user, name=f"{name} checking")
+            card = AccountFactory(user=user, name=f"{name} card", type=Account.Type.CREDIT,
+                                  current_balance_minor=30_000, credit_limit_minor=100_000)  # fmt: skip
+        add_transactions(user, checking, 10)
+        add_transactions(user, card, 2, start=date(2026, 4, 1))
+        people[name] = user
+        people[f"{name}_accounts"] = (checking, card)
+        people[f"{name}_token"] = api_key_create(owner_id=user.pk, name="cli").token
+    return people
+
+
+def get(token: str, url: str, **params: Any) -> Any:
+    return Client().get(url, params, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_accounts_list_and_detail_are_the_callers_own(two_tenants: dict[str, Any]) -> None:
+    alice_checking, alice_card = two_tenants["alice_accounts"]
+    response = get(two_tenants["alice_token"], "/api/v1/accounts/")
+    assert response.status_code == 200
+    body = response.json()
+    assert sorted(a["name"] for a in body) == ["alice card", "alice checking"]
+    card = next(a for a in body if a["id"] == alice_card.pk)
+    assert (card["utilisation_bp"], card["currency"], card["current_balance_minor"]) == (3000, "USD", 30_000)
+    assert get(two_tenants["alice_token"], f"/api/v1/accounts/{alice_checking.pk}/").status_code == 200
+    # Bob's key never sees Alice's rows: not in lists, and 404 on detail.
+    assert get(two_tenants["bob_token"], f"/api/v1/accounts/{alice_checking.pk}/").status_code == 404
+    assert "alice" not in get(two_tenants["bob_token"], "/api/v1/accounts/").content.decode()
+
+
+def test_transactions_cursor_pagination_newest_first(two_tenants: dict[str, Any]) -> None:
+    token = two_tenants["alice_token"]
+    seen: list[int] = []
+    url: str | None = "/api/v1/transactions/?page_size=7"
+    while url:
+        page = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+        assert len(page["results"]) <= 7 and "count" not in page
+        seen += [t["id"] for t in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == 24
+    with tenant_context(two_tenants["alice"].pk):
+        expected = list(Transaction.objects.filter(user=two_tenants["alice"]).order_by("-date", "-id")
+                        .values_list("id", flat=True))  # fmt: skip
+    assert seen == expected
+
+
+def test_transactions_filter_by_date_range_and_account(two_tenants: dict[str, Any]) -> None:
+    token = two_tenants["alice_token"]
+    card = two_tenants["alice_accounts"][1]
+    ranged = get(token, "/api/v1/transactions/", date_from="2026-03-03", date_to="2026-03-04").json()[
+        "results"
+    ]
+    assert sorted({t["date"] for t in ranged}) == ["2026-03-03", "2026-03-04"] and len(ranged) == 4
+    by_account = get(token, "/api/v1/transactions/", account=card.pk).json()["results"]
+    assert len(by_account) == 4 and {t["account"] for t in by_account} == {card.pk}
+    bobs_card = two_tenants["bob_accounts"][1]
+    assert get(token, "/api/v1/transactions/", account=bobs_card.pk).json()["results"] == []
+    assert get(token, "/api/v1/transactions/", date_from="not-a-date").status_code == 400
+
+
+def test_transaction_detail_of_another_tenant_is_404(two_tenants: dict[str, Any]) -> None:
+    with tenant_context(two_tenants["alice"].pk):
+        alices = Transaction.objects.filter(user=two_tenants["alice"]).first()
+    assert alices is not None
+    assert get(two_tenants["alice_token"], f"/api/v1/transactions/{alices.pk}/").json()["name"] == alices.name
+    assert get(two_tenants["bob_token"], f"/api/v1/transactions/{alices.pk}/").status_code == 404
+    listed = get(two_tenants["bob_token"], "/api/v1/transactions/", page_size=100).json()["results"]
+    assert alices.pk not in {t["id"] for t in listed} and len(listed) == 24
+
+
+def test_a_session_cookie_never_lends_its_tenant_to_a_key(two_tenants: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(two_tenants["alice"])
+    names = [
+        a["name"]
+        for a in client.get(
+            "/api/v1/accounts/", HTTP_AUTHORIZATION=f"Bearer {two_tenants['bob_token']}"
+        ).json()
+    ]
+    assert sorted(names) == ["bob card", "bob checking"]
+    assert sorted(a["name"] for a in client.get("/api/v1/accounts/").json()) == [
+        "alice card",
+        "alice checking",
+    ]
+
+
+def test_the_api_is_read_only(two_tenants: dict[str, Any]) -> None:
+    checking = two_tenants["alice_accounts"][0]
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {two_tenants['alice_token']}"}
+    assert client.post("/api/v1/accounts/", {}, **auth).status_code == 405
+    assert client.delete(f"/api/v1/accounts/{checking.pk}/", **auth).status_code == 405
+
+
+def test_subscription_endpoint(two_tenants: dict[str, Any]) -> None:
+    body = get(two_tenants["alice_token"], "/api/v1/subscription/").json()
+    assert (body["plan"], body["status"], body["interval"], body["cancel_at_period_end"]) == (
+        "pro", "active", "monthly", False,
+    )  # fmt: skip
+    assert body["entitlements"] == {
+        "api_access": True, "email_summaries": True, "credit_refresh": "weekly", "max_institutions": 10,
+        "csv_export": True, "advanced_charts": True, "family_sharing": False,
+    }  # fmt: skip
+
+
+def test_schema_and_docs() -> None:
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    spec = schema.json()
+    assert {
+        "/api/v1/accounts/",
+        "/api/v1/accounts/{id}/",
+        "/api/v1/transactions/",
+        "/api/v1/subscription/",
+    } <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    params = {p["name"] for p in spec["paths"]["/api/v1/transactions/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "date_from", "date_to", "account"} <= params
+    docs = Client().get("/api/docs/")
+    assert docs.status_code == 200 and "/api/v1/transactions/" in docs.content.decode()
+
+
+def _api_views(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += _api_views(pattern.url_patterns, route)
+        else:
+            found.append((route, pattern.callback))
+    return found
+
+
+def test_every_api_view_sets_the_tenant_from_drfs_user() -> None:
+    api = next(p for p in get_resolver().url_patterns if str(p.pattern) == "api/")
+    views = _api_views([api])
+    assert len(views) >= 6
+    assert [route for route, view in views if not is_tenant_view(view) and not route.endswith("docs/")] == []

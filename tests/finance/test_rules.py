@@ -1,0 +1,137 @@
+"""Category rules: made by "all like this", applied by syncs and imports, undone when deleted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from creditapp.tenancy.db import tenant_context
+from finance.models import Transaction, TransactionRule
+from finance.services.rules import rule_delete, rules_apply, transaction_recategorise
+from finance.services.sync import plaid_item_sync
+from tests.factories import UserFactory
+from tests.finance import builders as b
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
+
+
+def test_similar_means_the_same_merchant_or_the_same_words_without_numbers() -> None:
+    user = UserFactory()
+    with tenant_context(user.pk):
+        account = b.account(user.pk)
+        first = b.txn(
+            user.pk, account, amount=800, day=date(2026, 1, 2), name="Uber 0612 SF**POOL**", merchant="Uber"
+        )
+        b.txn(
+            user.pk, account, amount=900, day=date(2026, 1, 3), name="Uber 0712 SF**POOL**", merchant="UBER"
+        )
+        b.txn(user.pk, account, amount=900, day=date(2026, 1, 3), name="Uber Eats 12", merchant="Uber Eats")
+        atm = b.txn(
+            user.pk, account, amount=4_000, day=date(2026, 1, 4), name="ATM Withdrawal 1234", category=""
+        )
+        b.txn(user.pk, account, amount=6_000, day=date(2026, 1, 5), name="ATM WITHDRAWAL #9876", category="")
+        assert Transaction.objects.get(pk=atm.pk).match_key == "atm withdrawal"
+
+        result = transaction_recategorise(
+            user_id=user.pk, transaction_pk=first.pk, detailed="TRAVEL_OTHER_TRAVEL", apply_to_similar=True
+        )
+        assert result.similar_updated == 1  # the other Uber ride, not Uber Eats
+        transaction_recategorise(
+            user_id=user.pk, transaction_pk=atm.pk, detailed="TRANSFER_OUT_WITHDRAWAL", apply_to_similar=True
+        )
+        by_name = dict(Transaction.objects.values_list("name", "effective_category_detailed"))
+    assert by_name["Uber 0712 SF**POOL**"] == "TRAVEL_OTHER_TRAVEL"
+    assert by_name["Uber Eats 12"] == "FOOD_AND_DRINK_COFFEE"
+    assert by_name["ATM WITHDRAWAL #9876"] == "TRANSFER_OUT_WITHDRAWAL"
+
+
+def test_a_rule_files_future_sync_rows_but_never_overrides_a_hand_choice(link_item) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    item = link_item(user.pk)
+    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_context(user.pk):
+        starbucks = list(Transaction.objects.filter(merchant_name="Starbucks").order_by("date", "id"))
+        assert len(starbucks) >= 3
+        hand_picked, sample = starbucks[0], starbucks[1]
+        transaction_recategorise(
+            user_id=user.pk, transaction_pk=hand_picked.pk, detailed="FOOD_AND_DRINK_RESTAURANT"
+        )
+        TransactionRule.objects.create(
+            user_id=user.pk,
+            match_key="starbucks",
+            label="Starbucks",
+            category_primary="ENTERTAINMENT",
+            category_detailed="ENTERTAINMENT_OTHER_ENTERTAINMENT",
+        )
+        # Make the sync re-send every row: forget the cursor.
+        item.refresh_from_db()
+        type(item).objects.filter(pk=item.pk).update(cursor="")
+        assert Transaction.objects.get(pk=sample.pk).category_source == ""
+    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_context(user.pk):
+        assert (
+            Transaction.objects.get(pk=sample.pk).effective_category_detailed
+            == "ENTERTAINMENT_OTHER_ENTERTAINMENT"
+        )
+        kept = Transaction.objects.get(pk=hand_picked.pk)
+        assert (kept.effective_category_detailed, kept.category_source) == (
+            "FOOD_AND_DRINK_RESTAURANT",
+            "user",
+        )
+        assert rules_apply(user_id=user.pk) == 0  # nothing left to change
+
+
+def test_deleting_a_rule_gives_the_bank_category_back_and_only_to_its_rows() -> None:
+    user = UserFactory()
+    with tenant_context(user.pk):
+        account = b.account(user.pk)
+        rows = [
+            b.txn(user.pk, account, amount=500, day=date(2026, 2, d), merchant="Blue Bottle")
+            for d in (1, 2, 3)
+        ]
+        transaction_recategorise(
+            user_id=user.pk,
+            transaction_pk=rows[0].pk,
+            detailed="FOOD_AND_DRINK_RESTAURANT",
+            apply_to_similar=True,
+        )
+        rule = TransactionRule.objects.get()
+        assert rule_delete(user_id=user.pk, rule_pk=rule.pk) == 2
+        sources = sorted(Transaction.objects.values_list("category_source", "effective_category_detailed"))
+    assert sources == [
+        ("", "FOOD_AND_DRINK_COFFEE"),
+        ("", "FOOD_AND_DRINK_COFFEE"),
+        ("user", "FOOD_AND_DRINK_RESTAURANT"),
+    ]
+
+
+def test_rules_belong_to_their_owner() -> None:
+    alice, bob = UserFactory(), UserFactory()
+    with tenant_context(alice.pk):
+        account = b.account(alice.pk)
+        row = b.txn(alice.pk, account, amount=500, day=date(2026, 2, 1), merchant="Blue Bottle")
+        transaction_recategorise(
+            user_id=alice.pk,
+            transaction_pk=row.pk,
+            detailed="FOOD_AND_DRINK_RESTAURANT",
+            apply_to_similar=True,
+        )
+        rule = TransactionRule.objects.get()
+    with tenant_context(bob.pk):
+        bobs = b.account(bob.pk)
+        theirs = b.txn(bob.pk, bobs, amount=500, day=date(2026, 2, 1), merchant="Blue Bottle")
+        assert rules_apply(user_id=bob.pk) == 0
+        assert Transaction.objects.get(pk=theirs.pk).category_source == ""
+        assert not TransactionRule.objects.exists()
+    client = Client()
+    client.force_login(bob)
+    assert client.post(f"/app/settings/rules/{rule.pk}/delete/").status_code == 404
+    assert "Blue Bottle" not in client.get("/app/settings/").content.decode()
+    owner = Client()
+    owner.force_login(alice)
+    assert "Blue Bottle" in owner.get("/app/settings/").content.decode()
+    assert owner.post(f"/app/settings/rules/{rule.pk}/delete/").status_code == 302
+    with tenant_context(alice.pk):
+        assert not TransactionRule.objects.exists()
