@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from billing import stripe as stripe_api
 from billing.models import BillingCustomer, Subscription, WebhookEvent
+from billing.notices import billing_notice_raise
 from billing.plans import Interval, Plan, plan_for_price
 from billing.selectors import billing_customer_id, had_trial, live_subscription
 from creditapp.tenancy.db import maintenance_access, tenant_context
@@ -279,14 +280,17 @@ def _apply(event: WebhookEvent) -> None:
     owner = _owner_of(event.customer_id)
     if owner is None:
         raise UnknownCustomer(f"no user owns Stripe customer {event.customer_id}")
+    subscription = None
     if event.subscription_id:
-        subscription_refresh(
+        subscription = subscription_refresh(
             user_id=owner, customer_id=event.customer_id, subscription_id=event.subscription_id
         )
     with tenant_context(owner):
         audit_record(
             "billing.stripe_event", user_id=owner, details={"event": event.event_id, "type": event.type}
         )
+    if subscription is not None:
+        billing_notice_raise(event=event, subscription=subscription)
 
 
 def webhook_event_process(*, event_pk: int) -> WebhookEvent:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from typing import Any
 
 from celery import shared_task
 
 from billing import stripe as stripe_api
 from billing.models import WebhookEvent
+from billing.notices import billing_notice_send
 from billing.services import webhook_event_process
 
 log = logging.getLogger(__name__)
@@ -31,3 +33,9 @@ def process_stripe_event(self: Any, event_pk: int) -> str | None:
         if stripe_api.is_transient(error):
             raise TransientStripeError(str(error)) from error
         raise
+
+
+@shared_task(name="billing.send_notice", autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+def send_notice(user_id: int, alert_pk: int) -> None:
+    """Email a billing alert; a mail server that is down is retried, the alert itself is already kept."""
+    billing_notice_send(user_id=user_id, alert_pk=alert_pk)

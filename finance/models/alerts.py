@@ -22,6 +22,7 @@ class Alert(TenantOwned):
         OVERDUE = "overdue", "Payment overdue"
         LARGE_TRANSACTION = "large_transaction", "Unusual transaction"
         RELOGIN = "relogin", "Bank connection needs attention"
+        BILLING = "billing", "Billing"
 
     class Severity(models.TextChoices):
         INFO = "info", "Info"

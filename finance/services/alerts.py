@@ -89,21 +89,28 @@ def alerts_evaluate(*, user_id: int) -> list[Alert]:
             *_connection_drafts(user_id),
         ]
         for draft in drafts:
-            alert, was_created = Alert.objects.get_or_create(
-                user_id=user_id,
-                dedupe_key=draft.dedupe_key[:200],
-                defaults={
-                    "kind": draft.kind,
-                    "severity": draft.severity,
-                    "title": draft.title[:200],
-                    "body": draft.body,
-                    "link": draft.link,
-                    "subject": draft.subject,
-                },
-            )
-            if was_created:
+            alert = alert_raise(user_id=user_id, draft=draft)
+            if alert is not None:
                 created.append(alert)
     return created
+
+
+def alert_raise(*, user_id: int, draft: Draft) -> Alert | None:
+    """Raise one alert unless its event was alerted already; returns it only when it is new."""
+    with tenant_context(user_id):
+        alert, was_created = Alert.objects.get_or_create(
+            user_id=user_id,
+            dedupe_key=draft.dedupe_key[:200],
+            defaults={
+                "kind": draft.kind,
+                "severity": draft.severity,
+                "title": draft.title[:200],
+                "body": draft.body,
+                "link": draft.link,
+                "subject": draft.subject,
+            },
+        )
+    return alert if was_created else None
 
 
 def _local_today(user_id: int) -> date:

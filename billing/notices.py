@@ -1,0 +1,98 @@
+"""Telling the person about their subscription: an in-app alert and an email for a failed payment, a
+trial about to end and a subscription that ended, one per real event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import Subscription, WebhookEvent
+from creditapp.tenancy.db import tenant_context
+from finance.models import Alert
+from finance.services.alerts import Draft, alert_raise
+
+
+def _local(moment: datetime | None, user_id: int) -> str:
+    """ "5 March 2026" in the person's timezone."""
+    if moment is None:
+        return ""
+    zone = User.objects.filter(pk=user_id).values_list("timezone", flat=True).first() or "UTC"
+    day = timezone.localtime(moment, ZoneInfo(zone))
+    return f"{day.day} {day:%B %Y}"
+
+
+def _notice(event: WebhookEvent, subscription: Subscription) -> Draft | None:
+    """What to tell the person about `event`, judged by the subscription as Stripe has it *now*: a
+    late or replayed event about something already resolved (the card paid after all, the trial
+    already over) says nothing."""
+    user_id, plan = subscription.user_id, subscription.plan_info
+    plan_name = plan.name if plan else "your plan"
+    link = reverse("billing:plans")
+    if event.type == "invoice.payment_failed" and subscription.status in {"past_due", "unpaid"}:
+        grace_end = subscription.grace_ends_at()
+        keep = f" by {_local(grace_end, user_id)}" if grace_end else ""
+        return Draft(
+            kind=Alert.Kind.BILLING, severity=Alert.Severity.CRITICAL,
+            title="Your payment didn't go through",
+            body=f"We couldn't charge your card for {plan_name}. Update your card{keep} to keep it; "
+            "until then nothing changes, and your data is safe either way.",
+            link=link, subject=f"subscription:{subscription.pk}",
+            dedupe_key=f"billing:payment_failed:{event.object_id}",
+        )  # fmt: skip
+    if event.type == "customer.subscription.trial_will_end" and subscription.status == "trialing":
+        ends = _local(subscription.trial_end, user_id)
+        return Draft(
+            kind=Alert.Kind.BILLING, severity=Alert.Severity.INFO,
+            title=f"Your {plan_name} trial ends on {ends}",
+            body=f"On {ends} we'll charge your card for {plan_name}. To change plans or cancel, "
+            "open the billing portal before then.",
+            link=link, subject=f"subscription:{subscription.pk}",
+            dedupe_key=f"billing:trial_ends:{subscription.stripe_subscription_id}:{subscription.trial_end}",
+        )  # fmt: skip
+    if event.type == "customer.subscription.deleted" and subscription.status == "canceled":
+        return Draft(
+            kind=Alert.Kind.BILLING, severity=Alert.Severity.WARNING,
+            title=f"Your {plan_name} subscription has ended",
+            body="Your account is read-only now. Your data is safe: choose a plan any time to keep it "
+            "up to date.",
+            link=link, subject=f"subscription:{subscription.pk}",
+            dedupe_key=f"billing:ended:{subscription.stripe_subscription_id}",
+        )  # fmt: skip
+    return None
+
+
+def billing_notice_raise(*, event: WebhookEvent, subscription: Subscription) -> Alert | None:
+    """An in-app alert and an email for a failed payment, a trial about to end or a subscription that
+    ended: one per real event, however often or late Stripe's events about it arrive."""
+    from billing.tasks import send_notice
+
+    draft = _notice(event, subscription)
+    if draft is None:
+        return None
+    alert = alert_raise(user_id=subscription.user_id, draft=draft)
+    if alert is not None:
+        user_id, alert_pk = subscription.user_id, alert.pk
+        transaction.on_commit(lambda: send_notice.delay(user_id, alert_pk))
+    return alert
+
+
+def billing_notice_send(*, user_id: int, alert_pk: int) -> None:
+    """Email one billing alert to its owner."""
+    with tenant_context(user_id):
+        alert = Alert.objects.get(pk=alert_pk, user_id=user_id, kind=Alert.Kind.BILLING)
+        email = User.objects.values_list("email", flat=True).get(pk=user_id)
+    context = {"alert": alert, "url": settings.SITE_URL + alert.link}
+    send_mail(
+        subject=f"[creditapp] {alert.title}",
+        message=render_to_string("billing/email/notice.txt", context),
+        from_email=None,
+        recipient_list=[email],
+    )
