@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import stripe
 from django.conf import settings
@@ -15,12 +16,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import services
 from billing import stripe as stripe_api
-from billing.plans import INTERVALS, PAID_PLANS, paid_plan
+from billing.plans import INTERVALS, PAID_PLANS, Interval, paid_plan
 from billing.selectors import entitlements_for_request, had_trial, live_subscription
 from creditapp.http import user_id
+from finance.templatetags.money import money
 
 log = logging.getLogger(__name__)
 
+PRICE_CACHE_KEY = "billing:price-tags"
 PRICE_CACHE_SECONDS = 3600
 STATUS_POLL_LIMIT = 45  # polls every 2 s: stop asking after 90 s and say so
 
@@ -29,33 +32,72 @@ def _absolute(name: str) -> str:
     return settings.SITE_URL + reverse(name)
 
 
-def plan_prices() -> dict[str, str]:
-    """Price labels ("$19.00 / month") by price id, from Stripe, cached; empty when Stripe is down."""
-    labels: dict[str, str] | None = cache.get("billing:price-labels")
-    if labels is not None:
-        return labels
-    labels = {}
+@dataclass(frozen=True)
+class PriceTag:
+    """One price as Stripe has it, for showing: amounts come from Stripe, never from our templates."""
+
+    amount_minor: int
+    currency: str
+    period: str  # Stripe's recurring interval: "month" or "year"
+
+    @property
+    def amount(self) -> str:
+        """ "$6", or "$6.50" when there are cents."""
+        return money(self.amount_minor, self.currency).removesuffix(".00")
+
+    @property
+    def per_month(self) -> str:
+        """A yearly price spread over its twelve months."""
+        months = 12 if self.period == "year" else 1
+        return PriceTag(round(self.amount_minor / months), self.currency, "month").amount
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount} / {self.period}"
+
+
+def plan_prices() -> dict[str, dict[Interval, PriceTag]]:
+    """Each paid plan's prices by interval, from Stripe, cached; empty when Stripe is down."""
+    prices: dict[str, dict[Interval, PriceTag]] | None = cache.get(PRICE_CACHE_KEY)
+    if prices is not None:
+        return prices
+    prices = {}
     try:
         for plan in PAID_PLANS:
             for interval in INTERVALS:
                 price = stripe_api.price_retrieve(plan.price_id(interval))
-                amount = (price.unit_amount or 0) / 100
-                period = price.recurring.interval if price.recurring else interval
-                labels[price.id] = f"${amount:,.2f} / {period}"
+                period = price.recurring.interval if price.recurring else interval.removesuffix("ly")
+                tag = PriceTag(price.unit_amount or 0, price.currency.upper(), period)
+                prices.setdefault(plan.code, {})[interval] = tag
     except stripe.StripeError as error:
         log.warning("price lookup failed: %s", error)
         return {}
-    cache.set("billing:price-labels", labels, PRICE_CACHE_SECONDS)
-    return labels
+    cache.set(PRICE_CACHE_KEY, prices, PRICE_CACHE_SECONDS)
+    return prices
+
+
+def months_free(prices: dict[str, dict[Interval, PriceTag]]) -> int:
+    """How many months a year the yearly prices give away (the same for every plan, or 0)."""
+    saved = {
+        round(12 - tags["yearly"].amount_minor / tags["monthly"].amount_minor)
+        for tags in prices.values()
+        if tags.get("monthly") and tags.get("yearly") and tags["monthly"].amount_minor
+    }
+    if len(saved) != 1 or len(prices) != len(PAID_PLANS):
+        return 0
+    return max(saved.pop(), 0)
 
 
 def _plan_cards() -> list[dict[str, object]]:
-    labels = plan_prices()
+    prices = plan_prices()
     return [
         {
             "plan": plan,
             "prices": [
-                {"interval": interval, "label": labels.get(plan.price_id(interval), "")}
+                {
+                    "interval": interval,
+                    "label": tag.label if (tag := prices.get(plan.code, {}).get(interval)) else "",
+                }
                 for interval in INTERVALS
             ],
         }
@@ -67,7 +109,8 @@ def pricing(request: HttpRequest) -> HttpResponse:
     """The public pricing page; signed-in people get the plan picker, whose buttons check out."""
     if request.user.is_authenticated:
         return redirect("billing:plans")
-    return render(request, "pricing.html", {"plan_cards": _plan_cards()})
+    prices = plan_prices()
+    return render(request, "pricing.html", {"prices": prices, "months_free": months_free(prices)})
 
 
 @login_required

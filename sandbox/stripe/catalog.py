@@ -13,12 +13,12 @@ from sandbox.stripe.state import Store
 
 CURRENCY = "usd"
 MONTHLY_AMOUNTS = {  # minor units per month; a yearly price is ten months
-    "basic": 900,
+    "basic": 600,
     "starter": 900,
     "plus": 1400,
-    "pro": 1900,
+    "pro": 1200,
     "premium": 2900,
-    "family": 2900,
+    "family": 1800,
     "business": 4900,
 }
 DEFAULT_MONTHLY_AMOUNT = 1500

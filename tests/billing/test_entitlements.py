@@ -7,11 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from billing.plans import PLANS, plan_for_price, plans_with
+from billing.plans import PLANS, Interval, plan_for_price, plans_with
 from billing.selectors import entitlements, institution_allowance
+from billing.views import PRICE_CACHE_KEY, PriceTag, months_free
 from creditapp.tenancy.db import tenant_context
 from finance.models import PlaidItem
 from tests.billing.conftest import make_user, put_on_plan, signed_in
@@ -176,8 +178,46 @@ def test_anonymous_people_are_sent_to_log_in_or_get_401_403() -> None:
     assert entitlements(None).status == "expired"
 
 
-def test_the_pricing_page_for_visitors_and_the_picker_for_people(stripe_sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_the_pricing_page_shows_stripes_prices_to_visitors_and_the_picker_to_people(stripe_sandbox) -> None:  # type: ignore[no-untyped-def]
+    cache.delete(PRICE_CACHE_KEY)
     page = Client().get("/billing/pricing/")
     assert page.status_code == 200 and "pricing.html" in [t.name for t in page.templates]
-    assert [card["plan"].code for card in page.context["plan_cards"]] == ["basic", "pro", "family"]
-    assert signed_in(make_user()).get("/billing/pricing/")["Location"] == "/billing/"
+    shown = {
+        code: (tags["monthly"].amount, tags["yearly"].amount, tags["yearly"].per_month)
+        for code, tags in page.context["prices"].items()
+    }
+    # The sandbox's prices; against Stripe, whatever the configured price ids cost.
+    assert shown == {
+        "basic": ("$6", "$60", "$5"),
+        "pro": ("$12", "$120", "$10"),
+        "family": ("$18", "$180", "$15"),
+    }
+    html = page.content.decode()
+    assert page.context["months_free"] == 2 and "2 months free" in html
+    assert "Two months: a year costs two months less than twelve monthly payments." in html
+    assert '<span class="amount">$120</span>' in html
+    picker = signed_in(make_user())
+    assert picker.get("/billing/pricing/")["Location"] == "/billing/"
+    assert "Pro monthly · $12 / month" in " ".join(picker.get("/billing/").content.decode().split())
+
+
+def test_the_pricing_page_without_stripe_promises_no_numbers(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SANDBOX_URL = "http://127.0.0.1:9"  # nothing listens there
+    cache.delete(PRICE_CACHE_KEY)
+    page = Client().get("/billing/pricing/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count("Prices are shown when you choose a plan.") == 3
+    assert "months free" not in html and '<span class="amount">$0</span>' in html  # the trial is ours
+
+
+def test_price_tags_read_like_prices() -> None:
+    assert PriceTag(600, "USD", "month").label == "$6 / month"
+    assert PriceTag(650, "USD", "month").amount == "$6.50"
+    assert PriceTag(6500, "EUR", "year").per_month == "€5.42"
+    tags: dict[Interval, PriceTag] = {
+        "monthly": PriceTag(1000, "USD", "month"),
+        "yearly": PriceTag(9000, "USD", "year"),
+    }
+    assert months_free({code: tags for code in ("basic", "pro", "family")}) == 3
+    assert months_free({"basic": tags}) == 0  # not every plan known: say nothing

@@ -66,7 +66,7 @@ PAGES = {
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
-def test_public_page(live_server, open_page: OpenPage, name: str, size: str) -> None:
+def test_public_page(live_server, sandbox_url, open_page: OpenPage, name: str, size: str) -> None:
     url_name, check = PAGES[name]
     browser_page = open_page(viewport=SIZES[size])
     page = browser_page.page
@@ -79,7 +79,7 @@ def test_public_page(live_server, open_page: OpenPage, name: str, size: str) -> 
     assert browser_page.errors == []
 
 
-def test_phone_menu_opens_and_marks_the_current_page(live_server, open_page: OpenPage) -> None:
+def test_phone_menu_opens_and_marks_the_current_page(live_server, sandbox_url, open_page: OpenPage) -> None:
     browser_page = open_page(viewport=PHONE)
     page = browser_page.page
     page.goto(live_server.url + reverse("pricing"))

@@ -243,9 +243,9 @@ def test_customer_create_retrieve_update_list_and_search(client: stripe.StripeCl
 def test_any_price_id_exists_with_interval_and_amount_read_from_it(client: stripe.StripeClient) -> None:
     yearly = client.v1.prices.retrieve("price_family_yearly")
     assert (yearly.object, yearly.type, yearly.currency) == ("price", "recurring", "usd")
-    assert (yearly.recurring.interval, yearly.unit_amount) == ("year", 29000)
+    assert (yearly.recurring.interval, yearly.unit_amount) == ("year", 18000)
     monthly = client.v1.prices.retrieve("price_basic_monthly")
-    assert (monthly.recurring.interval, monthly.unit_amount) == ("month", 900)
+    assert (monthly.recurring.interval, monthly.unit_amount) == ("month", 600)
     assert client.v1.prices.retrieve("price_1QxyzAbc").recurring.interval == "month"
 
     ids = {price.id for price in client.v1.prices.list(params={"limit": 100}).data}
@@ -325,7 +325,7 @@ def test_checkout_without_trial_is_active_with_a_paid_invoice(
     subscription = subscribe(client, sandbox, customer.id, price="price_basic_monthly", trial_days=None)
     assert subscription.status == "active"
     invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
-    assert (invoice.status, invoice.amount_paid, invoice.attempt_count) == ("paid", 900, 1)
+    assert (invoice.status, invoice.amount_paid, invoice.attempt_count) == ("paid", 600, 1)
     assert invoice.parent.subscription_details.subscription == subscription.id
     invoices = client.v1.invoices.list(params={"subscription": subscription.id})
     assert [i.id for i in invoices.data] == [invoice.id]
@@ -389,7 +389,7 @@ def test_trial_ends_paid_then_renews_on_a_test_clock(client: stripe.StripeClient
     invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
     assert (invoice.status, invoice.amount_paid, invoice.billing_reason) == (
         "paid",
-        1900,
+        1200,
         "subscription_cycle",
     )
     updated = latest_event(client, "customer.subscription.updated")
@@ -400,7 +400,7 @@ def test_trial_ends_paid_then_renews_on_a_test_clock(client: stripe.StripeClient
     assert renewed.current_period_start == subscription.current_period_end
     assert renewed.latest_invoice != subscription.latest_invoice
     paid = client.v1.invoices.list(params={"customer": customer.id, "status": "paid"}).data
-    assert [i.amount_paid for i in paid] == [1900, 1900, 0]  # renewal, trial end, the trial's $0 invoice
+    assert [i.amount_paid for i in paid] == [1200, 1200, 0]  # renewal, trial end, the trial's $0 invoice
     updated = latest_event(client, "customer.subscription.updated")
     assert updated.data.previous_attributes["current_period_end"] == subscription.current_period_end
 
