@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.models import AuditEntry
+from creditapp.http import client_ip
 
 
 def _actor_id(actor: Any) -> int | None:
@@ -26,7 +27,7 @@ def audit_record(
         actor_id=_actor_id(actor),
         action=action,
         details=details or {},
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
     )
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from creditapp.http import user_id
+from creditapp.http import client_ip, user_id
 from finance.credit_parser import MAX_SCORE, MIN_SCORE
 from finance.forms import CreditIdentityForm
 from finance.models import CreditReport
@@ -112,7 +112,7 @@ def credit_consent(request: HttpRequest) -> HttpResponse:
                 user_id=uid,
                 applicant=form.applicant(),
                 consent_version=form.cleaned_data["consent_version"],
-                consent_ip=request.META.get("REMOTE_ADDR") or None,
+                consent_ip=client_ip(request),
             )
             messages.success(
                 request, "Thank you. We're getting your Experian report now; it takes a few seconds."

@@ -88,6 +88,38 @@ def test_failed_logins_are_rate_limited() -> None:
     assert "_auth_user_id" not in client.session
 
 
+def test_behind_a_proxy_the_client_is_who_the_proxy_saw(settings) -> None:  # type: ignore[no-untyped-def]
+    """With TRUSTED_PROXY_COUNT=1 the audit log records, and the per-address login limit counts, the
+    address the proxy appended to X-Forwarded-For; what the client wrote there itself is ignored."""
+    settings.TRUSTED_PROXY_COUNT = settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.1")
+    pages = [
+        attacker.post(
+            "/accounts/login/", {"login": f"guess-{i}@example.com", "password": "x"}
+        ).content.decode()
+        for i in range(11)
+    ]
+    assert "Too many failed login attempts" not in pages[9] and "Too many failed login attempts" in pages[10]
+
+    user = UserFactory()
+    person = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")  # forged by the attacker above: not them
+    person.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert "_auth_user_id" in person.session  # the attacker's lock-out is theirs alone
+    with tenant_context(user.pk):
+        login = AuditEntry.objects.get(user_id=user.pk, action="auth.login")
+    assert login.ip_address == "203.0.113.7"
+
+
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored() -> None:
+    from django.test import RequestFactory
+
+    from creditapp.http import client_ip
+
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert client_ip(request) == "192.0.2.10"
+
+
 def test_password_reset_sends_a_working_link() -> None:
     user = UserFactory()
     client = Client()
