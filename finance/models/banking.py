@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -33,6 +35,9 @@ class PlaidItem(TenantOwned):
     error_code = models.CharField(max_length=80, blank=True)
     error_message = models.TextField(blank=True)
     sync_state = models.CharField(max_length=10, choices=SyncState.choices, default=SyncState.IDLE)
+    sync_state_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sync was last queued or started."
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_sync_error_at = models.DateTimeField(null=True, blank=True)
     liabilities_refreshed_at = models.DateTimeField(null=True, blank=True)
@@ -48,8 +53,19 @@ class PlaidItem(TenantOwned):
         ]
         indexes = [models.Index(fields=["user", "last_synced_at"], name="plaiditem_user_synced")]
 
+    # A sync queued or running for longer than this was lost (its worker died, its message vanished):
+    # the item shows as idle so "Sync now" works again, and the schedule queues it again.
+    SYNC_STALE_AFTER = timedelta(minutes=15)
+
     def __str__(self) -> str:
         return self.institution_name or self.item_id
+
+    @property
+    def live_sync_state(self) -> str:
+        """`sync_state`, unless that sync was lost (see SYNC_STALE_AFTER)."""
+        if self.sync_state_at is None or self.sync_state_at < timezone.now() - self.SYNC_STALE_AFTER:
+            return self.SyncState.IDLE
+        return self.sync_state
 
 
 class Account(TenantOwned):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.audit import audit_record
 from creditapp import crypto
@@ -53,6 +54,7 @@ def plaid_item_link(
                 "error_code": "",
                 "error_message": "",
                 "sync_state": PlaidItem.SyncState.QUEUED,
+                "sync_state_at": timezone.now(),
             },
         )
         accounts_upsert(user_id=user_id, item=item, plaid_accounts=remote["accounts"])
@@ -66,7 +68,9 @@ def plaid_item_link(
 def plaid_item_enqueue_sync(*, item: PlaidItem) -> None:
     from finance.tasks.plaid import refresh_liabilities, sync_item
 
-    PlaidItem.objects.filter(pk=item.pk).update(sync_state=PlaidItem.SyncState.QUEUED)
+    PlaidItem.objects.filter(pk=item.pk).update(
+        sync_state=PlaidItem.SyncState.QUEUED, sync_state_at=timezone.now()
+    )
     transaction.on_commit(lambda: sync_item.delay(item.user_id, item.pk))
     transaction.on_commit(lambda: refresh_liabilities.delay(item.user_id, item.pk))
 

@@ -28,7 +28,7 @@ from finance.signals import item_synced
 
 log = logging.getLogger(__name__)
 
-SYNC_LOCK_SECONDS = 15 * 60
+SYNC_LOCK_SECONDS = int(PlaidItem.SYNC_STALE_AFTER.total_seconds())  # a dead worker's lock lapses with it
 MAX_PASS_RESTARTS = 5
 INSERT_BATCH = 5000
 
@@ -75,8 +75,8 @@ def plaid_item_sync(*, user_id: int, item_pk: int) -> SyncResult:
     try:
         with tenant_context(user_id):
             item = PlaidItem.objects.get(pk=item_pk, user_id=user_id)
-            item.sync_state = PlaidItem.SyncState.RUNNING
-            item.save(update_fields=["sync_state"])
+            item.sync_state, item.sync_state_at = PlaidItem.SyncState.RUNNING, timezone.now()
+            item.save(update_fields=["sync_state", "sync_state_at"])
         try:
             result = _sync(item)
         except plaid.PlaidError as error:

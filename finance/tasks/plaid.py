@@ -114,12 +114,15 @@ def process_plaid_webhook(user_id: int, item_pk: int, payload: dict[str, Any]) -
 # --- schedules (django-celery-beat) -----------------------------------------------------------------------
 @shared_task(name="finance.plaid.sync_due_items")
 def sync_due_items(max_age_hours: int = 6) -> int:
-    """Fan out: one sync task per healthy item not synced recently."""
-    cutoff = timezone.now() - timedelta(hours=max_age_hours)
+    """Fan out: one sync task per healthy item not synced recently, or whose last sync was lost."""
+    now = timezone.now()
+    cutoff = now - timedelta(hours=max_age_hours)
+    pending = ~Q(sync_state=PlaidItem.SyncState.IDLE)
+    lost = pending & (Q(sync_state_at__lt=now - PlaidItem.SYNC_STALE_AFTER) | Q(sync_state_at__isnull=True))
     with maintenance_access("schedule: find Plaid items due for a sync"):
         due = list(
             PlaidItem.objects.exclude(status=PlaidItem.Status.LOGIN_REQUIRED)
-            .filter(Q(last_synced_at__lt=cutoff) | Q(last_synced_at__isnull=True))
+            .filter(Q(last_synced_at__lt=cutoff) | Q(last_synced_at__isnull=True) | lost)
             .values_list("user_id", "pk")
         )
     for user_id, item_pk in due:

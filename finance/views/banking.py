@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -34,7 +35,7 @@ def _item(request: HttpRequest, pk: int) -> PlaidItem:
 
 
 def _progress(item: PlaidItem) -> dict[str, int] | None:
-    return sync_progress(item.pk) if item.sync_state != PlaidItem.SyncState.IDLE else None
+    return sync_progress(item.pk) if item.live_sync_state != PlaidItem.SyncState.IDLE else None
 
 
 @login_required
@@ -156,7 +157,7 @@ def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     if cache.add(f"sync-now:{item.pk}", 1, SYNC_NOW_COOLDOWN_SECONDS):
         item_services.plaid_item_enqueue_sync(item=item)
-        item.sync_state = PlaidItem.SyncState.QUEUED
+        item.sync_state, item.sync_state_at = PlaidItem.SyncState.QUEUED, timezone.now()
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "finance/_connection.html", {"item": item})
     messages.success(request, f"Syncing {item.institution_name}.")

@@ -24,6 +24,7 @@ def _items(uid: int) -> list[PlaidItem]:
             "institution_name",
             "status",
             "sync_state",
+            "sync_state_at",
             "last_synced_at",
             "liabilities_refreshed_at",
             "user_id",
@@ -60,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "data": data,
         "items": items,
-        "syncing": [item for item in items if item.sync_state != PlaidItem.SyncState.IDLE],
+        "syncing": [item for item in items if item.live_sync_state != PlaidItem.SyncState.IDLE],
         "needs_login": [item for item in items if item.status == PlaidItem.Status.LOGIN_REQUIRED],
         "last_updated": fresh.last_synced_at,
         "alerts": list(alerts_inbox(user_id=uid)[:LATEST_ALERTS]),
@@ -79,7 +80,7 @@ def sync_status(request: HttpRequest) -> HttpResponse:
     """The dashboard's live sync line, polled by htmx while a bank is syncing. When the last sync
     finishes the page reloads itself (HX-Refresh) to show the new numbers."""
     items = _items(user_id(request))
-    syncing = [item for item in items if item.sync_state != PlaidItem.SyncState.IDLE]
+    syncing = [item for item in items if item.live_sync_state != PlaidItem.SyncState.IDLE]
     last = max((item.last_synced_at for item in items if item.last_synced_at), default=None)
     response = render(request, "finance/dashboard_sync.html", {"syncing": syncing, "last_updated": last})
     if not syncing and request.GET.get("was") == "syncing":

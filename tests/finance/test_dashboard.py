@@ -216,6 +216,7 @@ def test_the_live_sync_line_polls_while_a_bank_syncs_and_reloads_when_done() -> 
             institution_name="Tartan Bank",
             access_token_encrypted="x",
             sync_state="running",
+            sync_state_at=timezone.now(),
         )
         b.account(user.pk, item=item)
     client = client_for(user)

@@ -51,3 +51,16 @@ def test_the_schedule_fans_out_one_sync_per_due_item(link_item, enqueued) -> Non
     enqueued_before = len(enqueued())
     assert sync_due_items() == 1
     assert len(enqueued()) == enqueued_before + 1
+
+    # A sync lost with its worker is queued again however recent the last good sync; one that is
+    # merely running is not.
+    dave = UserFactory()
+    lost, running = link_item(dave.pk), link_item(dave.pk)
+    with tenant_context(dave.pk):
+        recently = timezone.now() - timedelta(minutes=5)
+        PlaidItem.objects.filter(pk__in=[lost.pk, running.pk]).update(
+            sync_state="running", last_synced_at=recently
+        )
+        PlaidItem.objects.filter(pk=lost.pk).update(sync_state_at=timezone.now() - timedelta(minutes=16))
+        PlaidItem.objects.filter(pk=running.pk).update(sync_state_at=timezone.now())
+    assert sync_due_items() == 2  # alice's stale item (nothing ran it here) and dave's lost sync

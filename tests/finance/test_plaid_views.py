@@ -105,3 +105,42 @@ def test_sync_now_queues_once_per_cooldown(link_item, enqueued) -> None:  # type
     client.post(f"/app/connections/{item.pk}/sync/")
     client.post(f"/app/connections/{item.pk}/sync/")
     assert len(enqueued()) == 4  # one more sync + refresh, from the first click only
+
+
+def test_a_lost_sync_stops_showing_and_sync_now_works_again(link_item, enqueued) -> None:  # type: ignore[no-untyped-def]
+    """A worker that died mid-sync leaves the item "running": after PlaidItem.SYNC_STALE_AFTER the
+    page stops polling and shows "Sync now" enabled again, instead of a spinner forever."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    user = UserFactory()
+    item = link_item(user.pk)
+    client = Client()
+    client.force_login(user)
+
+    def card() -> str:
+        return " ".join(client.get(f"/app/connections/{item.pk}/").content.decode().split())
+
+    def left_running(ago: timedelta) -> None:
+        with tenant_context(user.pk):
+            PlaidItem.objects.filter(pk=item.pk).update(
+                sync_state="running", sync_state_at=timezone.now() - ago
+            )
+
+    left_running(timedelta(minutes=1))  # a sync in progress
+    assert "Syncing" in card() and "every 2s" in card() and "disabled>Sync now" in card()
+
+    left_running(PlaidItem.SYNC_STALE_AFTER + timedelta(minutes=1))  # its worker died
+    lost = card()
+    assert "Syncing" not in lost and "every 2s" not in lost and "disabled>Sync now" not in lost
+    assert "Not synced yet." in lost
+
+    cache.delete(f"sync-now:{item.pk}")
+    before = enqueued().count("finance.plaid.sync_item")
+    assert (
+        "Sync queued"
+        in client.post(f"/app/connections/{item.pk}/sync/", HTTP_HX_REQUEST="true").content.decode()
+    )
+    assert enqueued().count("finance.plaid.sync_item") == before + 1
