@@ -34,37 +34,37 @@ def _notice(event: WebhookEvent, subscription: Subscription) -> Draft | None:
     late or replayed event about something already resolved (the card paid after all, the trial
     already over) says nothing."""
     user_id, plan = subscription.user_id, subscription.plan_info
+    subscription_id = subscription.stripe_subscription_id
     plan_name = plan.name if plan else "your plan"
-    link = reverse("billing:plans")
+
+    def draft(severity: str, dedupe_key: str, title: str, body: str) -> Draft:
+        return Draft(
+            kind=Alert.Kind.BILLING, severity=severity, title=title, body=body, dedupe_key=dedupe_key,
+            link=reverse("billing:plans"), subject=f"subscription:{subscription.pk}",
+        )  # fmt: skip
+
     if event.type == "invoice.payment_failed" and subscription.status in {"past_due", "unpaid"}:
         grace_end = subscription.grace_ends_at()
         keep = f" by {_local(grace_end, user_id)}" if grace_end else ""
-        return Draft(
-            kind=Alert.Kind.BILLING, severity=Alert.Severity.CRITICAL,
-            title="Your payment didn't go through",
-            body=f"We couldn't charge your card for {plan_name}. Update your card{keep} to keep it; "
+        return draft(
+            Alert.Severity.CRITICAL, f"billing:payment_failed:{event.object_id}",
+            "Your payment didn't go through",
+            f"We couldn't charge your card for {plan_name}. Update your card{keep} to keep it; "
             "until then nothing changes, and your data is safe either way.",
-            link=link, subject=f"subscription:{subscription.pk}",
-            dedupe_key=f"billing:payment_failed:{event.object_id}",
         )  # fmt: skip
     if event.type == "customer.subscription.trial_will_end" and subscription.status == "trialing":
         ends = _local(subscription.trial_end, user_id)
-        return Draft(
-            kind=Alert.Kind.BILLING, severity=Alert.Severity.INFO,
-            title=f"Your {plan_name} trial ends on {ends}",
-            body=f"On {ends} we'll charge your card for {plan_name}. To change plans or cancel, "
+        return draft(
+            Alert.Severity.INFO, f"billing:trial_ends:{subscription_id}:{subscription.trial_end}",
+            f"Your {plan_name} trial ends on {ends}",
+            f"On {ends} we'll charge your card for {plan_name}. To change plans or cancel, "
             "open the billing portal before then.",
-            link=link, subject=f"subscription:{subscription.pk}",
-            dedupe_key=f"billing:trial_ends:{subscription.stripe_subscription_id}:{subscription.trial_end}",
         )  # fmt: skip
     if event.type == "customer.subscription.deleted" and subscription.status == "canceled":
-        return Draft(
-            kind=Alert.Kind.BILLING, severity=Alert.Severity.WARNING,
-            title=f"Your {plan_name} subscription has ended",
-            body="Your account is read-only now. Your data is safe: choose a plan any time to keep it "
-            "up to date.",
-            link=link, subject=f"subscription:{subscription.pk}",
-            dedupe_key=f"billing:ended:{subscription.stripe_subscription_id}",
+        return draft(
+            Alert.Severity.WARNING, f"billing:ended:{subscription_id}",
+            f"Your {plan_name} subscription has ended",
+            "Your account is read-only now. Your data is safe: choose a plan any time to keep it up to date.",
         )  # fmt: skip
     return None
 
