@@ -1,9 +1,10 @@
 """Telling the person about their subscription: an in-app alert and an email for a failed payment, a
-trial about to end and a subscription that ended, one per real event."""
+Stripe trial about to end, a subscription that ended and the free (no card) trial about to end, one
+per real event."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,9 +16,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Subscription, WebhookEvent
-from creditapp.tenancy.db import tenant_context
+from billing.selectors import entitlements
+from creditapp.tenancy.db import maintenance_access, tenant_context
 from finance.models import Alert
 from finance.services.alerts import Draft, alert_raise
+
+FREE_TRIAL_REMINDER_DAYS = 3  # like Stripe's trial_will_end
 
 
 def _local(moment: datetime | None, user_id: int) -> str:
@@ -69,19 +73,54 @@ def _notice(event: WebhookEvent, subscription: Subscription) -> Draft | None:
     return None
 
 
+def _notify(user_id: int, draft: Draft) -> Alert | None:
+    """Raise the alert and, when it is new, email it once the transaction commits."""
+    from billing.tasks import send_notice
+
+    with transaction.atomic():
+        alert = alert_raise(user_id=user_id, draft=draft)
+        if alert is not None:
+            alert_pk = alert.pk
+            transaction.on_commit(lambda: send_notice.delay(user_id, alert_pk))
+    return alert
+
+
 def billing_notice_raise(*, event: WebhookEvent, subscription: Subscription) -> Alert | None:
     """An in-app alert and an email for a failed payment, a trial about to end or a subscription that
     ended: one per real event, however often or late Stripe's events about it arrive."""
-    from billing.tasks import send_notice
-
     draft = _notice(event, subscription)
-    if draft is None:
-        return None
-    alert = alert_raise(user_id=subscription.user_id, draft=draft)
-    if alert is not None:
-        user_id, alert_pk = subscription.user_id, alert.pk
-        transaction.on_commit(lambda: send_notice.delay(user_id, alert_pk))
-    return alert
+    return _notify(subscription.user_id, draft) if draft is not None else None
+
+
+def free_trial_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind everyone whose free trial ends within FREE_TRIAL_REMINDER_DAYS and who has not chosen a
+    plan: once each, however often the schedule runs. Returns how many were reminded now."""
+    now = now or timezone.now()
+    trial = timedelta(days=settings.TRIAL_DAYS)
+    joined = {
+        "date_joined__gt": now - trial,
+        "date_joined__lte": now - trial + timedelta(days=FREE_TRIAL_REMINDER_DAYS),
+    }
+    candidates = list(User.objects.filter(is_active=True, **joined).values_list("pk", flat=True))
+    with maintenance_access("schedule: free-trial reminders"):
+        subscribed = set(
+            Subscription.objects.filter(user_id__in=candidates).values_list("user_id", flat=True)
+        )
+    reminded = 0
+    for user in User.objects.filter(pk__in=set(candidates) - subscribed):
+        rights = entitlements(user, at=now)
+        if rights.status != "trial" or rights.trial_ends_at is None:
+            continue
+        ends = _local(rights.trial_ends_at, user.pk)
+        draft = Draft(
+            kind=Alert.Kind.BILLING, severity=Alert.Severity.WARNING, dedupe_key="billing:free_trial_ends",
+            title=f"Your free trial ends on {ends}",
+            body="After that your account becomes read-only: everything in it stays, but banks stop "
+            "syncing and credit checks pause. Choose a plan to keep it up to date.",
+            link=reverse("billing:plans"),
+        )  # fmt: skip
+        reminded += _notify(user.pk, draft) is not None
+    return reminded
 
 
 def billing_notice_send(*, user_id: int, alert_pk: int) -> None:

@@ -10,7 +10,7 @@ from celery import shared_task
 
 from billing import stripe as stripe_api
 from billing.models import WebhookEvent
-from billing.notices import billing_notice_send
+from billing.notices import billing_notice_send, free_trial_reminders_send
 from billing.services import webhook_event_process
 
 log = logging.getLogger(__name__)
@@ -39,3 +39,9 @@ def process_stripe_event(self: Any, event_pk: int) -> str | None:
 def send_notice(user_id: int, alert_pk: int) -> None:
     """Email a billing alert; a mail server that is down is retried, the alert itself is already kept."""
     billing_notice_send(user_id=user_id, alert_pk=alert_pk)
+
+
+@shared_task(name="billing.send_free_trial_reminders")
+def send_free_trial_reminders() -> int:
+    """Scheduled: remind people whose free trial is about to end (each once)."""
+    return free_trial_reminders_send()

@@ -13,7 +13,7 @@ import pytest
 
 from billing.models import WebhookEvent
 from billing.notices import billing_notice_raise
-from billing.tasks import send_notice
+from billing.tasks import send_free_trial_reminders, send_notice
 from creditapp.tenancy.db import tenant_context
 from finance.models import Alert
 from tests.billing.conftest import (
@@ -22,6 +22,7 @@ from tests.billing.conftest import (
     StripeSandbox,
     make_user,
     process_received,
+    put_on_plan,
     signed_in,
     start_checkout,
     subscription_of,
@@ -113,3 +114,22 @@ def test_the_end_of_a_subscription_is_announced_once(stripe_webhooks: StripeSand
     assert subscription_of(user).status == "canceled"
     # The failures were already moot when processed (canceled by then): only the end is announced.
     assert [a.title for a in billing_alerts(user)] == ["Your Basic subscription has ended"]
+
+
+def test_the_free_trial_reminder_comes_once_before_the_trial_ends(enqueued: Any, mailoutbox) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    due, early, over, subscribed = (make_user(joined_days_ago=days) for days in (12, 5, 20, 12))
+    put_on_plan(subscribed, "basic")
+
+    assert send_free_trial_reminders() == 1  # what beat runs, hourly
+    assert send_free_trial_reminders() == 0
+    [alert] = billing_alerts(due)
+    ends = due.date_joined + timedelta(days=14)
+    assert (alert.title, alert.severity) == (f"Your free trial ends on {ends.day} {ends:%B %Y}", "warning")
+    assert all(billing_alerts(user) == [] for user in (early, over, subscribed))
+    assert enqueued().count("billing.send_notice") == 1
+
+    send_notice(due.pk, alert.pk)
+    [email] = mailoutbox
+    assert email.to == [due.email] and "read-only" in email.body and "Choose a plan" in email.body
