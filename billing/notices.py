@@ -101,7 +101,8 @@ def free_trial_reminders_send(*, now: datetime | None = None) -> int:
         "date_joined__gt": now - trial,
         "date_joined__lte": now - trial + timedelta(days=FREE_TRIAL_REMINDER_DAYS),
     }
-    candidates = list(User.objects.filter(is_active=True, **joined).values_list("pk", flat=True))
+    people = User.objects.filter(is_active=True, emailaddress__verified=True, **joined)  # nobody unverified
+    candidates = list(people.values_list("pk", flat=True).distinct())
     with maintenance_access("schedule: free-trial reminders"):
         subscribed = set(
             Subscription.objects.filter(user_id__in=candidates).values_list("user_id", flat=True)

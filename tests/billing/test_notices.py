@@ -27,6 +27,7 @@ from tests.billing.conftest import (
     start_checkout,
     subscription_of,
 )
+from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "maint"]),
@@ -121,13 +122,16 @@ def test_the_free_trial_reminder_comes_once_before_the_trial_ends(enqueued: Any,
 
     due, early, over, subscribed = (make_user(joined_days_ago=days) for days in (12, 5, 20, 12))
     put_on_plan(subscribed, "basic")
+    unverified = UserFactory(verified=False)  # an address nobody confirmed gets no email from us
+    unverified.date_joined = due.date_joined
+    unverified.save(update_fields=["date_joined"])
 
     assert send_free_trial_reminders() == 1  # what beat runs, hourly
     assert send_free_trial_reminders() == 0
     [alert] = billing_alerts(due)
     ends = due.date_joined + timedelta(days=14)
     assert (alert.title, alert.severity) == (f"Your free trial ends on {ends.day} {ends:%B %Y}", "warning")
-    assert all(billing_alerts(user) == [] for user in (early, over, subscribed))
+    assert all(billing_alerts(user) == [] for user in (early, over, subscribed, unverified))
     assert enqueued().count("billing.send_notice") == 1
 
     send_notice(due.pk, alert.pk)
