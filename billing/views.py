@@ -94,10 +94,7 @@ def _plan_cards() -> list[dict[str, object]]:
         {
             "plan": plan,
             "prices": [
-                {
-                    "interval": interval,
-                    "label": tag.label if (tag := prices.get(plan.code, {}).get(interval)) else "",
-                }
+                {"interval": interval, "tag": prices.get(plan.code, {}).get(interval)}
                 for interval in INTERVALS
             ],
         }

@@ -150,7 +150,7 @@ def test_trial_only_once_and_one_customer_per_person(stripe_sandbox: StripeSandb
     client.get(f"/billing/success/?session_id={first}")  # re-read: now canceled
     assert subscription_of(user).status == "canceled"
     page = client.get("/billing/").content.decode()
-    assert "free trial" not in page.split('class="plans"', 1)[1]
+    assert "free trial" not in page.split('class="plans plans-3"', 1)[1]
 
     _, second = start_checkout(client, "family", "monthly")
     session = stripe_sandbox.client.v1.checkout.sessions.retrieve(second)
