@@ -200,7 +200,7 @@ def test_the_pricing_page_shows_stripes_prices_to_visitors_and_the_picker_to_peo
     assert picker.get("/billing/pricing/")["Location"] == "/billing/"
     picked = " ".join(picker.get("/billing/").content.decode().split())
     assert '<span class="amount">$12</span>' in picked and "or $120 a year ($10 a month)" in picked
-    assert 'Pro </span>Yearly · $120 / year</button>' in picked
+    assert "Pro </span>Yearly · $120 / year</button>" in picked
 
 
 def test_the_pricing_page_without_stripe_promises_no_numbers(settings) -> None:  # type: ignore[no-untyped-def]
