@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -6,18 +7,27 @@ from accounts.models import User
 from accounts.services import user_create_verified
 from creditapp import crypto
 from creditapp.tenancy.db import tenant_context
-from finance import plaid
-from finance.models import PlaidItem
+from finance import experian, plaid
+from finance.models import CreditReport, OnboardingProgress, PlaidItem
+from finance.services.credit import CONSENT_VERSION, credit_profile_save, credit_report_pull
 from finance.services.items import plaid_item_link
+from finance.services.onboarding import onboarding_step_set
 from finance.services.sync import plaid_item_refresh_liabilities, plaid_item_sync
 
 DEMO_EMAIL = "demo@creditapp.local"
 DEMO_PASSWORD = "demo-credit-2026"
 DEMO_INSTITUTION = "ins_109508"  # First Platypus Bank in the sandbox
+DEMO_APPLICANT = experian.Applicant(  # a made-up identity: the sandbox makes a credit file for it
+    first_name="Dana", last_name="Demo", date_of_birth=date(1988, 4, 2), ssn="123456789",
+    line1="450 E Olive Ave", city="Burbank", state="CA", zip_code="91501",
+)  # fmt: skip
 
 
 class Command(BaseCommand):
-    help = "Create the demo tenant with one fully synced sandbox bank (idempotent); print its login."
+    help = (
+        "Create the demo tenant with one fully synced sandbox bank and a sandbox credit report "
+        "(idempotent); print its login."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(email=DEMO_EMAIL).first()
@@ -25,6 +35,9 @@ class Command(BaseCommand):
             user = user_create_verified(email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User")
         if plaid.uses_sandbox():
             self.link_demo_bank(user.pk)
+        if experian.uses_sandbox():
+            self.pull_demo_credit(user.pk)
+        self.finish_onboarding(user.pk)
         self.stdout.write(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
     def link_demo_bank(self, user_id: int) -> None:
@@ -54,3 +67,20 @@ class Command(BaseCommand):
                 return False
             raise
         return True
+
+    def pull_demo_credit(self, user_id: int) -> None:
+        with tenant_context(user_id):
+            if CreditReport.objects.filter(user_id=user_id).exists():
+                return
+        credit_profile_save(
+            user_id=user_id, applicant=DEMO_APPLICANT, consent_version=CONSENT_VERSION, consent_ip=None
+        )
+        result = credit_report_pull(user_id=user_id, trigger=CreditReport.Trigger.CONSENT)
+        self.stdout.write(f"Demo credit report pulled: {result.report or result.skipped}")
+
+    def finish_onboarding(self, user_id: int) -> None:
+        """The demo opens on the dashboard, not on the set-up wizard."""
+        with tenant_context(user_id):
+            for step in ("profile", "bank", "credit"):
+                onboarding_step_set(user_id=user_id, step=step, state=OnboardingProgress.State.DONE)
+            onboarding_step_set(user_id=user_id, step="plan", state=OnboardingProgress.State.SKIPPED)
