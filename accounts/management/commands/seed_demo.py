@@ -33,11 +33,14 @@ class Command(BaseCommand):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = user_create_verified(email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User")
+        done = ["profile"]
         if plaid.uses_sandbox():
             self.link_demo_bank(user.pk)
+            done.append("bank")
         if experian.uses_sandbox():
             self.pull_demo_credit(user.pk)
-        self.finish_onboarding(user.pk)
+            done.append("credit")
+        self.record_onboarding(user.pk, done)
         self.stdout.write(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
 
     def link_demo_bank(self, user_id: int) -> None:
@@ -78,9 +81,9 @@ class Command(BaseCommand):
         result = credit_report_pull(user_id=user_id, trigger=CreditReport.Trigger.CONSENT)
         self.stdout.write(f"Demo credit report pulled: {result.report or result.skipped}")
 
-    def finish_onboarding(self, user_id: int) -> None:
-        """The demo opens on the dashboard, not on the set-up wizard."""
+    def record_onboarding(self, user_id: int, done: list[str]) -> None:
+        """With both sandboxes the demo opens on the dashboard, not on the set-up wizard."""
         with tenant_context(user_id):
-            for step in ("profile", "bank", "credit"):
+            for step in done:
                 onboarding_step_set(user_id=user_id, step=step, state=OnboardingProgress.State.DONE)
             onboarding_step_set(user_id=user_id, step="plan", state=OnboardingProgress.State.SKIPPED)
