@@ -33,6 +33,14 @@ def _local(moment: datetime | None, user_id: int) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def _draft(severity: str, dedupe_key: str, title: str, body: str, *, subject: str = "") -> Draft:
+    """A billing alert; it links to the plans page, where everything about billing is done."""
+    return Draft(
+        kind=Alert.Kind.BILLING, severity=severity, title=title, body=body, dedupe_key=dedupe_key,
+        link=reverse("billing:plans"), subject=subject,
+    )  # fmt: skip
+
+
 def _notice(event: WebhookEvent, subscription: Subscription) -> Draft | None:
     """What to tell the person about `event`, judged by the subscription as Stripe has it *now*: a
     late or replayed event about something already resolved (the card paid after all, the trial
@@ -42,10 +50,7 @@ def _notice(event: WebhookEvent, subscription: Subscription) -> Draft | None:
     plan_name = plan.name if plan else "your plan"
 
     def draft(severity: str, dedupe_key: str, title: str, body: str) -> Draft:
-        return Draft(
-            kind=Alert.Kind.BILLING, severity=severity, title=title, body=body, dedupe_key=dedupe_key,
-            link=reverse("billing:plans"), subject=f"subscription:{subscription.pk}",
-        )  # fmt: skip
+        return _draft(severity, dedupe_key, title, body, subject=f"subscription:{subscription.pk}")
 
     if event.type == "invoice.payment_failed" and subscription.status in {"past_due", "unpaid"}:
         grace_end = subscription.grace_ends_at()
@@ -113,12 +118,11 @@ def free_trial_reminders_send(*, now: datetime | None = None) -> int:
         if rights.status != "trial" or rights.trial_ends_at is None:
             continue
         ends = _local(rights.trial_ends_at, user.pk)
-        draft = Draft(
-            kind=Alert.Kind.BILLING, severity=Alert.Severity.WARNING, dedupe_key="billing:free_trial_ends",
-            title=f"Your free trial ends on {ends}",
-            body="After that your account becomes read-only: everything in it stays, but banks stop "
+        draft = _draft(
+            Alert.Severity.WARNING, "billing:free_trial_ends",
+            f"Your free trial ends on {ends}",
+            "After that your account becomes read-only: everything in it stays, but banks stop "
             "syncing and credit checks pause. Choose a plan to keep it up to date.",
-            link=reverse("billing:plans"),
         )  # fmt: skip
         reminded += _notify(user.pk, draft) is not None
     return reminded
