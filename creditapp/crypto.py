@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -15,9 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 def _fernet() -> MultiFernet:
     keys = list(settings.FIELD_ENCRYPTION_KEYS)
     if not keys:
-        if not settings.DEBUG:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set outside DEBUG")
-        keys = [base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest()).decode()]
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
     return MultiFernet([Fernet(key) for key in keys])
 
 

@@ -213,6 +213,7 @@ def base_env(**extra: str) -> dict[str, str]:
         **local_secrets(),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "APP_ENV": "development",
         "HTTPS": "0",
         "PYTHONUNBUFFERED": "1",
     }
@@ -233,7 +234,7 @@ def prepare(env: dict[str, str]) -> None:
 def cmd_test(pytest_args: list[str]) -> int:
     _, pg_started = ensure_postgres()
     _, redis_started = ensure_redis()
-    env = base_env()
+    env = base_env(APP_ENV="test")
     if not os.environ.get("REDIS_URL"):
         # Keep the test cache and broker apart from a `make run` sharing the embedded server.
         env["REDIS_URL"] = env["REDIS_URL"].rsplit("/", 1)[0] + "/1"

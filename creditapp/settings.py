@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from email.utils import formataddr
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -11,11 +14,33 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Where the app runs. Only "development" (make run) and "test" (make test) may talk to the local
+# vendor sandbox and fall back to development secrets; anything else is production, where every
+# secret must come from the environment or the app refuses to start.
+APP_ENV = env("APP_ENV", default="production")
+if APP_ENV not in ("development", "test", "production"):
+    raise environ.ImproperlyConfigured("APP_ENV must be 'development', 'test' or 'production'")
+PRODUCTION = APP_ENV == "production"
+_missing_in_production: list[str] = []
+
+
+def _required_in_production(name: str, development_default: str = "") -> str:
+    """A secret (or a vendor address) from the environment; outside production, empty falls back."""
+    value = env.str(name, default="")
+    if not value and PRODUCTION:
+        _missing_in_production.append(name)
+    return value or development_default
+
+
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else environ.Env.NOTSET)
+SECRET_KEY = _required_in_production(
+    "SECRET_KEY", "dev-only-insecure-key-never-used-in-production-0123456789"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The product's name and public address, used in emails and anywhere a page links back to itself.
+SITE_NAME = env("SITE_NAME", default="creditapp")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,7 +122,8 @@ if DB_ROLE not in ("app", "owner"):
     raise environ.ImproperlyConfigured("DB_ROLE must be 'app' or 'owner'")
 _db_common = {
     "ENGINE": "django.db.backends.postgresql",
-    "NAME": env("DB_NAME", default=_db["NAME"]),
+    # An empty DB_NAME (as in .env.example) means "the database DATABASE_URL names".
+    "NAME": env("DB_NAME", default="") or _db["NAME"],
     "HOST": _db["HOST"],
     "PORT": _db.get("PORT", ""),
     "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
@@ -172,7 +198,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[creditapp] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
@@ -185,7 +211,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 LOGIN_REDIRECT_URL = "/app/"
 LOGIN_URL = "/accounts/login/"
 
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="creditapp <no-reply@creditapp.local>")
+# A bare address gets the site's name as its display name ("creditapp <no-reply@…>").
+_from_address = env("DEFAULT_FROM_EMAIL", default="no-reply@creditapp.local")
+DEFAULT_FROM_EMAIL = _from_address if "<" in _from_address else formataddr((SITE_NAME, _from_address))
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -193,7 +222,15 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 # --- Secrets at rest -----------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first: MultiFernet encrypts with the first and decrypts with
 # any, so keys rotate without re-encrypting first.
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# Outside production an unset list falls back to one key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in _required_in_production(
+        "FIELD_ENCRYPTION_KEYS",
+        base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode(),
+    ).split(",")
+    if key.strip()
+]
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -211,16 +248,16 @@ SPECTACULAR_SETTINGS = {"TITLE": "creditapp API", "VERSION": "1.0.0"}
 # --- Vendors (sandbox when no credentials) ---------------------------------------------------------
 SANDBOX_URL = env("SANDBOX_URL", default="http://127.0.0.1:8765")
 SANDBOX_PUBLIC_URL = env("SANDBOX_PUBLIC_URL", default=SANDBOX_URL)  # what a browser reaches
-PLAID_CLIENT_ID = env("PLAID_CLIENT_ID", default="")
-PLAID_SECRET = env("PLAID_SECRET", default="")
+PLAID_CLIENT_ID = _required_in_production("PLAID_CLIENT_ID")
+PLAID_SECRET = _required_in_production("PLAID_SECRET")
 PLAID_ENV = env("PLAID_ENV", default="sandbox")  # sandbox | production, used with credentials
 PLAID_WEBHOOK_URL = env("PLAID_WEBHOOK_URL", default=f"{SITE_URL}/webhooks/plaid")
 PLAID_TIMEOUT_SECONDS = env.float("PLAID_TIMEOUT_SECONDS", default=30)
 PLAID_SYNC_PAGE_SIZE = env.int("PLAID_SYNC_PAGE_SIZE", default=500)
 
 # --- Billing (billing/plans.py holds the plans and their entitlements) ------------------------------
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")  # empty → the local sandbox
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_sandbox_secret")
+STRIPE_SECRET_KEY = _required_in_production("STRIPE_SECRET_KEY")  # empty → the local sandbox
+STRIPE_WEBHOOK_SECRET = _required_in_production("STRIPE_WEBHOOK_SECRET", "whsec_local_sandbox_secret")
 STRIPE_PRICES = {
     "basic_monthly": env("STRIPE_PRICE_BASIC_MONTHLY", default="price_basic_monthly"),
     "basic_yearly": env("STRIPE_PRICE_BASIC_YEARLY", default="price_basic_yearly"),
@@ -234,11 +271,13 @@ PAST_DUE_GRACE_DAYS = env.int("PAST_DUE_GRACE_DAYS", default=7)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20)
 
 # --- Experian ----------------------------------------------------------------------------------------
-EXPERIAN_BASE_URL = env("EXPERIAN_BASE_URL", default="")  # empty → the local sandbox
-EXPERIAN_USERNAME = env("EXPERIAN_USERNAME", default="")
-EXPERIAN_PASSWORD = env("EXPERIAN_PASSWORD", default="")
-EXPERIAN_CLIENT_ID = env("EXPERIAN_CLIENT_ID", default="")
-EXPERIAN_CLIENT_SECRET = env("EXPERIAN_CLIENT_SECRET", default="")
+EXPERIAN_BASE_URL = _required_in_production(
+    "EXPERIAN_BASE_URL"
+)  # empty → the local sandbox; required in production
+EXPERIAN_USERNAME = _required_in_production("EXPERIAN_USERNAME")
+EXPERIAN_PASSWORD = _required_in_production("EXPERIAN_PASSWORD")
+EXPERIAN_CLIENT_ID = _required_in_production("EXPERIAN_CLIENT_ID")
+EXPERIAN_CLIENT_SECRET = _required_in_production("EXPERIAN_CLIENT_SECRET")
 EXPERIAN_SUBSCRIBER_CODE = env("EXPERIAN_SUBSCRIBER_CODE", default="2222222")
 EXPERIAN_TIMEOUT_SECONDS = env.float("EXPERIAN_TIMEOUT_SECONDS", default=30)
 # Asked for in every pull: the score model (V4: VantageScore 4.0) and the permissible purpose code your
@@ -295,3 +334,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+if _missing_in_production:
+    raise environ.ImproperlyConfigured(
+        "APP_ENV=production refuses to start without these settings from the environment: "
+        + ", ".join(_missing_in_production)
+        + " (development and tests: APP_ENV=development or APP_ENV=test, as make run and make test set)"
+    )
