@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
-from accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+from accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD
 from accounts.models import User
 from creditapp.tenancy.db import tenant_context
 from finance.models import CreditReport, OnboardingProgress, PlaidItem, Transaction
@@ -44,3 +45,22 @@ def test_the_demo_has_a_synced_bank_a_credit_report_and_no_wizard(sandbox_url: s
     with tenant_context(user.pk):
         assert PlaidItem.objects.filter(user_id=user.pk).count() == 1
         assert CreditReport.objects.filter(user_id=user.pk).count() == 1
+
+
+def test_with_staff_it_prints_a_staff_login_that_opens_the_admin(sandbox_url: str) -> None:
+    out = StringIO()
+    call_command("seed_demo", "--staff", stdout=out)
+    assert f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}" in out.getvalue()
+    call_command("seed_demo", "--staff", stdout=StringIO())  # again: still one staff user
+    assert User.objects.filter(email=STAFF_EMAIL, is_staff=True).count() == 1
+
+    client = Client()
+    assert client.login(email=STAFF_EMAIL, password=STAFF_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_staff_login_is_refused_in_production(settings: Any) -> None:
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="development only"):
+        call_command("seed_demo", "--staff", stdout=StringIO())
+    assert not User.objects.filter(email=STAFF_EMAIL).exists()

@@ -1,7 +1,8 @@
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from accounts.services import user_create_verified
@@ -16,6 +17,8 @@ from finance.services.sync import plaid_item_refresh_liabilities, plaid_item_syn
 
 DEMO_EMAIL = "demo@creditapp.local"
 DEMO_PASSWORD = "demo-credit-2026"
+STAFF_EMAIL = "staff@creditapp.local"
+STAFF_PASSWORD = "staff-credit-2026"
 DEMO_INSTITUTION = "ins_109508"  # First Platypus Bank in the sandbox
 DEMO_APPLICANT = experian.Applicant(  # a made-up identity: the sandbox makes a credit file for it
     first_name="Dana", last_name="Demo", date_of_birth=date(1988, 4, 2), ssn="123456789",
@@ -29,7 +32,14 @@ class Command(BaseCommand):
         "(idempotent); print its login."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--staff", action="store_true", help="also create a staff login for the admin (development only)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["staff"]:
+            self.create_staff()
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = user_create_verified(email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User")
@@ -42,6 +52,15 @@ class Command(BaseCommand):
             done.append("credit")
         self.record_onboarding(user.pk, done)
         self.stdout.write(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+    def create_staff(self) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("a staff login with a published password is for development only")
+        staff = User.objects.filter(email=STAFF_EMAIL).first()
+        if staff is None:
+            staff = user_create_verified(email=STAFF_EMAIL, password=STAFF_PASSWORD, full_name="Demo Staff")
+        User.objects.filter(pk=staff.pk).update(is_staff=True, is_superuser=True)
+        self.stdout.write(f"Staff login: {STAFF_EMAIL} / {STAFF_PASSWORD}  (admin: /admin/)")
 
     def link_demo_bank(self, user_id: int) -> None:
         with tenant_context(user_id):
