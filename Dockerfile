@@ -7,7 +7,7 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev
 COPY . .
 RUN bash static/build.sh \
-    && DEBUG=1 STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput
+    && APP_ENV=development STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput
 RUN useradd --system --uid 10001 creditapp
 USER creditapp
 EXPOSE 8000

@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
-from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
@@ -14,7 +10,6 @@ from django.test import Client
 
 from accounts.models import AuditEntry
 from creditapp.tenancy.db import tenant_context
-from tests.conftest import ROOT
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,23 +136,3 @@ def test_auth_pages_use_the_site_layout() -> None:
     for url in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
         html = Client().get(url).content.decode()
         assert 'class="topbar"' in html and "css/app.css" in html, url
-
-
-def test_check_deploy_with_production_settings_reports_nothing() -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DEBUG": "0",
-        "HTTPS": "1",
-        "SECRET_KEY": "x" * 20 + Fernet.generate_key().decode(),
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "app.example.com",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout

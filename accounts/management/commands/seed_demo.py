@@ -38,8 +38,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["staff"]:
-            self.create_staff()
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = user_create_verified(email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User")
@@ -52,6 +50,8 @@ class Command(BaseCommand):
             done.append("credit")
         self.record_onboarding(user.pk, done)
         self.stdout.write(f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        if options["staff"]:
+            self.create_staff()
 
     def create_staff(self) -> None:
         if settings.PRODUCTION:
