@@ -31,6 +31,17 @@ def audit_record(
     )
 
 
-def audit_maintenance(reason: str, *, actor: Any = None, target_user_id: int | None = None) -> AuditEntry:
+def audit_maintenance(
+    reason: str,
+    *,
+    actor: Any = None,
+    target_user_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Written inside maintenance_access, so it goes through the maint role."""
-    return audit_record("maintenance_access", user_id=target_user_id, actor=actor, details={"reason": reason})
+    return audit_record(
+        "maintenance_access",
+        user_id=target_user_id,
+        actor=actor,
+        details={"reason": reason, **(details or {})},
+    )

@@ -1,22 +1,12 @@
+"""Mirrors of Stripe's state: change them at Stripe (or replay its events), never by hand."""
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.admin import ReadOnlyAdmin
 from billing.models import BillingCustomer, Subscription, WebhookEvent
 from billing.services import webhook_events_replay
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Mirrors of Stripe's state: change them at Stripe (or replay its events), never by hand."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Subscription)

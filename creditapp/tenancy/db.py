@@ -67,20 +67,28 @@ def in_maintenance() -> bool:
 
 @contextmanager
 def maintenance_access(
-    reason: str, *, actor: Any = None, target_user_id: int | None = None
+    reason: str,
+    *,
+    actor: Any = None,
+    target_user_id: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Iterator[None]:
     """Dangerous by design: every ORM query inside sees all tenants through the `maint` role.
 
-    Opens its own transaction on the maint alias and writes an audit entry naming the reason.
+    Opens its own transaction on the maint alias and writes an audit entry naming the reason (and
+    `details`, what exactly is looked at). A block opened inside another is part of the outer one's
+    work, already recorded there, so it writes no entry of its own.
     """
     if not reason.strip():
         raise ValueError("maintenance_access needs a reason")
     from accounts.audit import audit_maintenance
 
+    outermost = not in_maintenance()
     token = _maintenance_reason.set(reason)
     try:
         with transaction.atomic(using=MAINT_ALIAS):
-            audit_maintenance(reason, actor=actor, target_user_id=target_user_id)
+            if outermost:
+                audit_maintenance(reason, actor=actor, target_user_id=target_user_id, details=details)
             yield
     finally:
         _maintenance_reason.reset(token)

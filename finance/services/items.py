@@ -6,10 +6,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from accounts.models import User
 from creditapp import crypto
 from creditapp.tenancy.db import tenant_context
 from finance import plaid
@@ -73,6 +74,26 @@ def plaid_item_enqueue_sync(*, item: PlaidItem) -> None:
     )
     transaction.on_commit(lambda: sync_item.delay(item.user_id, item.pk))
     transaction.on_commit(lambda: refresh_liabilities.delay(item.user_id, item.pk))
+
+
+def plaid_item_sync_request(*, user_id: int, item_pk: int, actor: User) -> None:
+    """Staff's "sync now", which also retries a failed sync: queue a sync of the item and its cards."""
+    # The alias the writes go to: maint when staff act from the admin.
+    with transaction.atomic(using=router.db_for_write(PlaidItem)):
+        item = PlaidItem.objects.get(pk=item_pk, user_id=user_id)
+        plaid_item_enqueue_sync(item=item)
+        audit_record("plaid.item_sync_requested", user_id=user_id, actor=actor, details={"item": item_pk})
+
+
+def plaid_item_reset_cursor(*, user_id: int, item_pk: int, actor: User) -> None:
+    """Forget the sync cursor and queue a sync, which then fetches the item's whole history again
+    (rows already stored are updated in place, not duplicated)."""
+    with transaction.atomic(using=router.db_for_write(PlaidItem)):
+        item = PlaidItem.objects.select_for_update().get(pk=item_pk, user_id=user_id)
+        item.cursor = ""
+        item.save(update_fields=["cursor"])
+        plaid_item_enqueue_sync(item=item)
+        audit_record("plaid.item_cursor_reset", user_id=user_id, actor=actor, details={"item": item_pk})
 
 
 def plaid_item_relinked(*, user_id: int, item_pk: int) -> PlaidItem:
