@@ -2,23 +2,49 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.core.cache import cache
 from django.test import Client
 
+from creditapp.locks import redis_client
 from creditapp.tenancy.db import tenant_context
+from finance import plaid, webhooks
 from finance.models import PlaidItem, Transaction
 from finance.services.sync import plaid_item_sync
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
+
+
+@pytest.fixture(autouse=True)
+def no_cached_keys() -> None:
+    """Each test starts with no verification key, refusal or lookup budget in the cache."""
+    cache.clear()
+
+
+@pytest.fixture
+def key_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The key ids the app asks Plaid (the sandbox) about. Counted where the client calls out; the
+    call itself still goes over HTTP to the sandbox."""
+    asked: list[str] = []
+    fetch = plaid.webhook_verification_key
+
+    def counted(key_id: str) -> dict[str, Any]:
+        asked.append(key_id)
+        return fetch(key_id)
+
+    monkeypatch.setattr(plaid, "webhook_verification_key", counted)
+    return asked
 
 
 @pytest.fixture
@@ -122,3 +148,77 @@ def test_sync_updates_webhook_from_the_sandbox_syncs_through_a_real_worker(  # t
     assert any(d["status"] == 200 for d in deliveries["deliveries"]), deliveries
     assert item.last_synced_at != synced_before, "the webhook never led to a sync"
     assert ours == remote["transactions"]
+
+
+# --- verification keys: cached, and Plaid is never asked once per junk request -----------------------
+def test_the_key_is_fetched_once_and_kept_for_a_day(item, signing_key, key_lookups) -> None:  # type: ignore[no-untyped-def]
+    body = webhook_body(item.item_id)
+    assert [post(body, sign(body, *signing_key)) for _ in range(5)] == [200] * 5
+    assert key_lookups == [signing_key[1]]
+    ttl = redis_client().ttl(cache.make_key(f"plaid-webhook-key:{signing_key[1]}"))
+    assert webhooks.KEY_CACHE_SECONDS - 60 < ttl <= webhooks.KEY_CACHE_SECONDS
+
+
+def test_a_repeated_unknown_key_id_is_asked_about_once(item, signing_key, key_lookups) -> None:  # type: ignore[no-untyped-def]
+    key, _ = signing_key
+    body = webhook_body(item.item_id)
+    unknown = str(uuid.uuid4())
+    assert {post(body, sign(body, key, unknown)) for _ in range(20)} == {400}
+    assert key_lookups == [unknown]
+
+
+def test_a_flood_of_random_key_ids_costs_plaid_a_bounded_number_of_calls(  # type: ignore[no-untyped-def]
+    item, signing_key, key_lookups, enqueued
+) -> None:
+    key, kid = signing_key
+    body = webhook_body(item.item_id)
+    assert post(body, sign(body, key, kid)) == 200  # the real key is cached before the flood
+    flood = 3 * webhooks.LOOKUPS_PER_WINDOW
+    assert {post(body, sign(body, key, str(uuid.uuid4()))) for _ in range(flood)} == {400}
+    assert len(key_lookups) == webhooks.LOOKUPS_PER_WINDOW  # the real key's lookup counts too
+    assert post(body, sign(body, key, kid)) == 200  # Plaid's own webhooks still get through
+    assert enqueued() == ["finance.plaid.process_plaid_webhook"] * 2
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("kid", [None, 7, ["a"], "", "x" * 101, "line\nbreak", "../../key"])
+def test_a_malformed_key_id_is_refused_without_asking_plaid(item, signing_key, key_lookups, kid) -> None:  # type: ignore[no-untyped-def]
+    body = webhook_body(item.item_id)
+    claims = {"iat": int(time.time()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
+    header: dict[str, Any] = {"alg": "ES256", "typ": "JWT"} | ({} if kid is None else {"kid": kid})
+    # Built by hand: PyJWT refuses to encode a key id that is not a string, but anyone can send one.
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = jwt.get_algorithm_by_name("ES256").sign(signing_input.encode(), signing_key[0])
+    token = f"{signing_input}.{_b64(signature)}"
+    assert post(body, token) == 400
+    assert key_lookups == []
+
+
+def test_a_key_past_its_expiry_is_refused(item, signing_key, key_lookups) -> None:  # type: ignore[no-untyped-def]
+    """Plaid sets `expired_at` on a key it has rotated out; a cached copy stops working at that time."""
+    key, kid = signing_key
+    body = webhook_body(item.item_id)
+    assert post(body, sign(body, key, kid)) == 200
+    cache_key = f"plaid-webhook-key:{kid}"
+    cache.set(cache_key, {**cache.get(cache_key), "expired_at": int(time.time()) - 1})
+    assert post(body, sign(body, key, kid)) == 400
+    assert key_lookups == [kid]
+
+
+def test_a_key_that_expires_is_cached_only_until_then(  # type: ignore[no-untyped-def]
+    item, signing_key, monkeypatch
+) -> None:
+    """The sandbox never rotates its key, so the one it serves is stamped with an `expired_at`, as
+    Plaid's answer carries it for a key on its way out."""
+    key, kid = signing_key
+    fetch = plaid.webhook_verification_key
+    expires = int(time.time()) + 120
+    monkeypatch.setattr(
+        plaid, "webhook_verification_key", lambda key_id: {**fetch(key_id), "expired_at": expires}
+    )
+    body = webhook_body(item.item_id)
+    assert post(body, sign(body, key, kid)) == 200
+    assert 0 < redis_client().ttl(cache.make_key(f"plaid-webhook-key:{kid}")) <= 120
