@@ -91,7 +91,7 @@ def remember_next_step(request: HttpRequest, progress: OnboardingProgress | None
 
 
 def profile_update(*, user: User, full_name: str, timezone_name: str, currency: str) -> User:
-    """The person's name, time zone (for dates and email summaries) and currency (for totals)."""
+    """The person's name, time zone (for dates) and currency (for totals)."""
     changes: dict[str, Any] = {}
     for field, value in (
         ("full_name", full_name.strip()),

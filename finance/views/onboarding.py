@@ -33,7 +33,7 @@ class ProfileForm(forms.Form):
 
     full_name = forms.CharField(label="Your name", max_length=150, required=False)
     timezone = forms.ChoiceField(
-        label="Time zone", choices=TIMEZONE_CHOICES, help_text="Dates and email summaries follow it."
+        label="Time zone", choices=TIMEZONE_CHOICES, help_text="Dates and due dates follow it."
     )
     currency = forms.ChoiceField(
         label="Currency", choices=CURRENCY_CHOICES, help_text="Totals and charts are shown in it."

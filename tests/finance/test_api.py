@@ -142,8 +142,8 @@ def test_subscription_endpoint(two_tenants: dict[str, Any]) -> None:
         "pro", "active", "monthly", False,
     )  # fmt: skip
     assert body["entitlements"] == {
-        "api_access": True, "email_summaries": True, "credit_refresh": "weekly", "max_institutions": 10,
-        "csv_export": True, "advanced_charts": True, "family_sharing": False,
+        "api_access": True, "email_summaries": False, "credit_refresh": "weekly", "max_institutions": 10,
+        "csv_export": True, "advanced_charts": False, "family_sharing": False,
     }  # fmt: skip
 
 
