@@ -5,12 +5,16 @@ money in whole dollars (stored here as integer cents, like every amount in the a
 empty string where nothing is known. Segments with nothing on file (inquiries, public records, even the
 summaries) are left out of the response, so everything but the profile itself is optional.
 
+Account numbers are cut to their last four digits here, before anything is stored (`last_four`,
+`without_account_numbers`).
+
 Score factors arrive as codes; their plain-language reasons come from
 `finance/data/credit-score-reason-codes.csv` (sources in its header), chosen by the risk model.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 from dataclasses import dataclass, field
 from datetime import date
@@ -94,7 +98,7 @@ class Score:
 class Tradeline:
     creditor: str
     subscriber_code: str
-    account_mask: str  # already masked by Experian ("40965892XXXX")
+    account_last4: str  # `last_four` of Experian's masked number: "1197" from "284503771197XXXX"
     account_type: str
     revolving: bool
     opened_on: date | None
@@ -117,7 +121,7 @@ class Tradeline:
     def identity(self) -> str:
         """Stable across pulls: which account this is, so snapshots can be compared."""
         opened = self.opened_on.isoformat() if self.opened_on else "?"
-        return f"{self.subscriber_code or self.creditor}:{self.account_type}:{opened}:{self.account_mask}"
+        return f"{self.subscriber_code or self.creditor}:{self.account_type}:{opened}:{self.account_last4}"
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,17 @@ def mmddyyyy(value: Any) -> date | None:
         return None
 
 
+def last_four(account_number: Any) -> str:
+    """The last four digits shown in an account number: "XXXX1197", "****1197" and "284503771197XXXX"
+    all give "1197"; fewer when fewer are shown ("97XX" → "97"); "" when none are.
+
+    Experian masks the end of the number, so for its masks these are the last four *visible* digits,
+    not the account's real last four: enough for a person to tell their accounts apart, and all we keep.
+    """
+    text = account_number if isinstance(account_number, str) else ""
+    return "".join(character for character in text if character in "0123456789")[-4:]
+
+
 def _text(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     return value.strip() if isinstance(value, str) else ""
@@ -295,7 +310,7 @@ def parse_tradeline(record: dict[str, Any]) -> Tradeline:
     return Tradeline(
         creditor=_text(record, "subscriberName"),
         subscriber_code=_text(record, "subscriberCode"),
-        account_mask=_text(record, "accountNumber"),
+        account_last4=last_four(record.get("accountNumber")),
         account_type=_text(record, "accountType"),
         revolving=revolving,
         opened_on=mmddyyyy(record.get("openDate")),
@@ -345,6 +360,17 @@ def parse_summary(profile: dict[str, Any]) -> Summary:
                 dollars_to_minor(raw) if kind == "money" else mmddyyyy(raw) if kind == "date" else to_int(raw)
             )
     return Summary(**values)
+
+
+def without_account_numbers(payload: Any) -> Any:
+    """A copy of the response as we keep it: each tradeline's `accountNumber` cut to `last_four`."""
+    kept = copy.deepcopy(payload)
+    profiles = kept.get("creditProfile") if isinstance(kept, dict) else None
+    for profile in profiles if isinstance(profiles, list) else []:
+        for record in _records(profile, "tradeline") if isinstance(profile, dict) else []:
+            if "accountNumber" in record:
+                record["accountNumber"] = last_four(record["accountNumber"])
+    return kept
 
 
 def parse_report(payload: Any) -> Report:

@@ -48,7 +48,8 @@ class CreditProfile(TenantOwned):
 
 class CreditReport(TenantOwned):
     """A snapshot of one pull. The raw response is kept encrypted (it names the person and their
-    addresses); the parsed parts live in the rows below and in `summary`."""
+    addresses), with account numbers cut to their last four digits like the rows below; the parsed
+    parts live in those rows and in `summary`."""
 
     class Status(models.TextChoices):
         COMPLETE = "complete", "Complete"
@@ -149,7 +150,7 @@ class Tradeline(TenantOwned):
         max_length=120
     )  # credit_parser.Tradeline.identity: the same account across pulls
     creditor = models.CharField(max_length=100)
-    account_mask = models.CharField(max_length=30, blank=True)
+    account_last4 = models.CharField(max_length=4, blank=True)  # credit_parser.last_four: all we keep
     account_type = models.CharField(max_length=4, blank=True)
     revolving = models.BooleanField()
     opened_on = models.DateField(null=True, blank=True)
@@ -171,7 +172,12 @@ class Tradeline(TenantOwned):
         indexes = [models.Index(fields=["user", "report"], name="tradeline_user_report")]
 
     def __str__(self) -> str:
-        return f"{self.creditor} {self.account_mask}"
+        return f"{self.creditor} {self.account_display}".strip()
+
+    @property
+    def account_display(self) -> str:
+        """The account number as every page shows it: "•• 1197" ("" when the report showed no digits)."""
+        return f"•• {self.account_last4}" if self.account_last4 else ""
 
     @property
     def type_label(self) -> str:

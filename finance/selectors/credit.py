@@ -96,7 +96,7 @@ class ReportChanges:
 
 def report_changes(report: CreditReport, previous: CreditReport | None) -> ReportChanges:
     """Compare two snapshots of the same person (prefetched by `reports_for`). Accounts and inquiries
-    match on their identity (lender, type, open date, masked number / lender and date)."""
+    match on their identity (lender, type, open date, last four digits / lender and date)."""
     changes = ReportChanges(report=report, previous=previous)
     if previous is None:
         return changes

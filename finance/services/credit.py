@@ -268,7 +268,7 @@ def _store(
         trigger=trigger,
         model=headline.model if headline else settings.EXPERIAN_RISK_MODEL,
         summary=parsed.summary.as_json(),
-        raw_encrypted=crypto.encrypt(json.dumps(payload)),
+        raw_encrypted=crypto.encrypt(json.dumps(credit_parser.without_account_numbers(payload))),
     )
     day = pulled_at.date()
     CreditScore.objects.bulk_create(
@@ -290,7 +290,7 @@ def _store(
             report=report,
             identity=t.identity[:120],
             creditor=t.creditor[:100],
-            account_mask=t.account_mask[:30],
+            account_last4=t.account_last4,
             account_type=t.account_type[:4],
             revolving=t.revolving,
             opened_on=t.opened_on,

@@ -14,6 +14,7 @@ import pytest
 from django.db.models import F
 
 from creditapp.tenancy.db import tenant_context
+from finance import experian
 from finance.experian import Applicant
 from finance.models import (
     Account,
@@ -121,6 +122,25 @@ def experian_sandbox_fixture(sandbox_url: str) -> Iterator[ExperianSandbox]:
     yield sandbox
     sandbox.reset()
     sandbox.http.close()
+
+
+@pytest.fixture
+def experian_responses(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every report Experian (the sandbox) sends during the test, as sent, before the app stores it."""
+    responses: list[dict[str, Any]] = []
+    fetch = experian.credit_report
+
+    def recorded(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        responses.append(fetch(*args, **kwargs))
+        return responses[-1]
+
+    monkeypatch.setattr(experian, "credit_report", recorded)
+    return responses
+
+
+def sent_account_numbers(response: dict[str, Any]) -> list[str]:
+    """The account numbers of a report's tradelines as Experian sent them ("284503771197XXXX")."""
+    return [str(t["accountNumber"]) for t in response["creditProfile"][0]["tradeline"]]
 
 
 # --- banking rows --------------------------------------------------------------------------------------

@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from finance import credit_parser
-from finance.credit_parser import dollars_to_minor, factor_text, mmddyyyy, parse_report, to_int
+from finance.credit_parser import (
+    dollars_to_minor,
+    factor_text,
+    last_four,
+    mmddyyyy,
+    parse_report,
+    to_int,
+    without_account_numbers,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "experian"
 
@@ -44,10 +52,10 @@ def test_full_report() -> None:
     assert loan.balance_minor == 424_500  # "00004245" whole dollars
     assert loan.original_amount_minor == 430_000 and loan.limit_minor is None
     assert loan.monthly_payment_minor == 9_400 and loan.last_payment_on == date(2025, 5, 9)
-    assert (card.creditor, card.revolving, card.account_mask) == ("AMEX", True, "505274006149XXXX")
+    assert (card.creditor, card.revolving, card.account_last4) == ("AMEX", True, "6149")  # "505274006149XXXX"
     assert (card.limit_minor, card.high_balance_minor, card.balance_minor) == (490_000, 313_600, 272_000)
     assert card.payment_history == "C0CCCC" and card.status == "11"
-    assert card.identity == "9002053:18:2024-12-09:505274006149XXXX"
+    assert card.identity == "9002053:18:2024-12-09:6149"
     closed = [t for t in report.tradelines if not t.is_open]
     assert closed and all(t.status in ("12", "13") for t in closed)
 
@@ -126,3 +134,60 @@ def test_factor_text_by_model_and_numeric_code() -> None:
     assert factor_text("F9", "01") == "Amount owed on accounts is too high"  # FICO's list, not VantageScore's
     assert factor_text("V4", "99").startswith("Score factor 99")
     assert factor_text("XX", "06").startswith("Score factor 06")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("284503771197XXXX", "1197"),  # Experian masks the end: the last four digits it shows
+        ("XXXX1197", "1197"),
+        ("****1197", "1197"),
+        ("4096-5892-XXXX", "5892"),
+        ("5052740061491197", "1197"),  # a full number, should one ever arrive
+        ("1197", "1197"),
+        ("97XX", "97"),
+        ("XXXXXXXX", ""),
+        ("UNKNOWN", ""),
+        ("", ""),
+        (None, ""),
+        (40965892, ""),  # not Experian's shape (every value is a string): keep nothing
+        ("١٢٣٤٥", ""),  # digits, but not ASCII ones
+    ],
+)
+def test_only_the_last_four_digits_of_an_account_number_are_kept(sent: object, kept: str) -> None:
+    assert last_four(sent) == kept
+    record = fixture("full")["creditProfile"][0]["tradeline"][1] | {"accountNumber": sent}
+    tradeline = credit_parser.parse_tradeline(record)
+    assert tradeline.account_last4 == kept and tradeline.identity.endswith(f":{kept}")
+
+
+def test_the_report_as_stored_keeps_only_the_last_four_digits() -> None:
+    payload = fixture("full")
+    sent = [t["accountNumber"] for t in payload["creditProfile"][0]["tradeline"]]
+    assert all(len(number) >= 10 for number in sent)
+
+    kept = without_account_numbers(payload)
+    assert [t["accountNumber"] for t in kept["creditProfile"][0]["tradeline"]] == [n[-8:-4] for n in sent]
+    assert [t["accountNumber"] for t in payload["creditProfile"][0]["tradeline"]] == sent  # a copy
+    for number in sent:
+        assert number[:-4] not in json.dumps(kept)
+    # Everything else stays as Experian sent it, and reading the stored copy gives the same report.
+    for original, stored in zip(
+        payload["creditProfile"][0]["tradeline"], kept["creditProfile"][0]["tradeline"], strict=True
+    ):
+        assert original | {"accountNumber": ""} == stored | {"accountNumber": ""}
+    assert parse_report(kept) == parse_report(payload)
+
+    one_segment = {"creditProfile": [{"tradeline": {"accountNumber": "284503771197XXXX"}}]}
+    assert without_account_numbers(one_segment) == {
+        "creditProfile": [{"tradeline": {"accountNumber": "1197"}}]
+    }
+    odd_shapes: list[Any] = [
+        {"errors": []},
+        {"creditProfile": "x"},
+        {"creditProfile": [None, {"tradeline": [1]}]},
+        [],
+        "x",
+    ]
+    for odd in odd_shapes:
+        assert without_account_numbers(odd) == odd

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,8 +19,16 @@ from finance.services import credit as credit_services
 from finance.services.credit import ConsentRequired, credit_report_pull
 from finance.tasks.credit import refresh_due, refresh_user
 from tests.factories import UserFactory
-from tests.finance.credit_factories import ExperianSandbox, backdate_reports, consent
+from tests.finance.credit_factories import (
+    ExperianSandbox,
+    backdate_reports,
+    consent,
+    experian_responses,
+    sent_account_numbers,
+)
 from tests.finance.credit_factories import experian_sandbox_fixture as experian_sandbox_fixture
+
+__all__ = ["experian_responses"]  # a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
@@ -87,6 +97,29 @@ def test_a_pull_stores_a_snapshot(experian_sandbox: ExperianSandbox) -> None:
         assert Inquiry.objects.filter(report=report).count() == report.summary.get("total_inquiries", 0)
         assert AuditEntry.objects.filter(user_id=user.pk, action="credit.report_pulled").count() == 1
     assert experian_sandbox.pulls(identity.ssn) == 1
+
+
+def test_only_the_last_four_digits_of_account_numbers_are_stored(
+    experian_sandbox: ExperianSandbox, experian_responses: list[dict[str, Any]]
+) -> None:
+    user = UserFactory()
+    consent(user.pk)
+    report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    assert report is not None
+    (response,) = experian_responses
+    sent = sent_account_numbers(response)
+    assert sent and all(len(number) >= 10 and number.endswith("XXXX") for number in sent)  # as Experian masks
+    last_fours = [number[-8:-4] for number in sent]  # the last four digits shown
+    with connection.cursor() as cursor, tenant_context(user.pk):
+        cursor.execute("SELECT * FROM finance_tradeline WHERE user_id = %s", [user.pk])
+        rows = " ".join(str(value) for row in cursor.fetchall() for value in row)
+        raw = CreditReport.objects.get(pk=report.pk).raw()
+    for number in sent:
+        assert number[:-4] not in rows and number[:-4] not in json.dumps(raw)
+    assert sent_account_numbers(raw) == last_fours
+    with tenant_context(user.pk):
+        stored = Tradeline.objects.filter(report=report).values_list("account_last4", flat=True)
+        assert sorted(stored) == sorted(last_fours)
 
 
 def test_pulls_are_idempotent_per_day_and_per_person(experian_sandbox: ExperianSandbox) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -13,8 +14,16 @@ from finance import experian
 from finance.models import CreditProfile, CreditReport, Inquiry, ScoreFactor, Tradeline
 from finance.services.credit import CONSENT_TEXT, CONSENT_VERSION, credit_report_pull
 from tests.factories import UserFactory
-from tests.finance.credit_factories import ExperianSandbox, backdate_reports, consent
+from tests.finance.credit_factories import (
+    ExperianSandbox,
+    backdate_reports,
+    consent,
+    experian_responses,
+    sent_account_numbers,
+)
 from tests.finance.credit_factories import experian_sandbox_fixture as experian_sandbox_fixture
+
+__all__ = ["experian_responses"]  # a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
@@ -114,6 +123,27 @@ def test_the_overview_shows_score_factors_accounts_inquiries_and_changes(
     assert "once a day" in refused.content.decode()
     report_page = client.get(f"/app/credit/reports/{latest.pk}/")
     assert report_page.status_code == 200 and factor.text in report_page.content.decode()
+
+
+def test_accounts_show_only_the_last_four_digits_of_their_number(
+    experian_sandbox: ExperianSandbox, experian_responses: list[dict[str, Any]]
+) -> None:
+    user = UserFactory()
+    consent(user.pk)
+    report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    assert report is not None
+    (response,) = experian_responses
+    tradelines = response["creditProfile"][0]["tradeline"]
+    shown = [str(t["accountNumber"])[-8:-4] for t in tradelines if t["openOrClosed"] == "O"]
+    assert shown
+
+    client = signed_in(user)
+    for path in ("/app/credit/", f"/app/credit/reports/{report.pk}/"):
+        page = client.get(path).content.decode()
+        for last_four in shown:
+            assert f'<span class="muted mono">•• {last_four}</span>' in page
+        for number in sent_account_numbers(response):
+            assert number[:-4] not in page
 
 
 def test_another_tenant_never_sees_a_report(experian_sandbox: ExperianSandbox) -> None:
