@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,6 +40,9 @@ MAX_ROWS = 50_000
 MAX_REPORTED = 200  # errors and skipped rows kept for the person to read
 PREVIEW_ROWS = 10
 HEADER_SCAN_ROWS = 30
+MAX_COLUMNS = 200
+# Larger amounts are no bank's: with a currency's minor units (up to 3 digits) they must fit a BIGINT.
+MAX_AMOUNT = Decimal(10) ** 15
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "Comma (,)", ";": "Semicolon (;)", "\t": "Tab", "|": "Pipe (|)"}
 ENCODINGS = ("utf-8-sig", "utf-16", "cp1252", "latin-1")
@@ -196,21 +200,36 @@ def decode(content: bytes, encoding: str | None = None) -> tuple[str, str]:
         raise UploadError(
             "This is a spreadsheet (Excel) file. Save or export it as CSV and upload that.", 415
         )
-    if encoding is None:
-        if content[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            encoding = "utf-16"
-        elif b"\x00" in content[:8192]:
-            raise UploadError("This doesn't look like a CSV file (it contains binary data).", 415)
+    if encoding is None and content[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        encoding = "utf-16"
     for candidate in [encoding] if encoding else ["utf-8-sig", "cp1252", "latin-1"]:
         try:
-            return content.decode(candidate), candidate
+            text = content.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+        # No text file has NUL, whatever its encoding (and PostgreSQL stores none in text or JSON).
+        if "\x00" in text:
+            raise UploadError("This doesn't look like a CSV file (it contains binary data).", 415)
+        return text, candidate
     raise UploadError(f"The file could not be read as {ENCODING_NAMES.get(encoding or '', encoding)} text.")
 
 
 def _reader(text: str, delimiter: str) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _csv_problem(error: csv.Error, line: int) -> str:
+    """The csv module's error, for a person (the one that bank-sized files meet is the field limit)."""
+    if "field larger than field limit" in str(error):
+        limit = csv.field_size_limit()
+        return f"Line {line} has a field longer than {limit:,} characters, which no bank export has."
+    return f"The CSV is malformed on line {line} ({error})."
+
+
+def _shown(raw: str, limit: int = 40) -> str:
+    """A cell quoted in a message, shortened: messages are kept and shown, cells can be huge."""
+    text = raw.strip()
+    return f"“{text if len(text) <= limit else text[:limit] + '…'}”"
 
 
 def detect_delimiter(text: str) -> str:
@@ -254,11 +273,13 @@ def parse_amount(raw: str, decimal: str = ".") -> Decimal | None:
         text = text[1:]
     text = text.replace(".", "").replace(",", ".") if decimal == "," else text.replace(",", "")
     if not text or not re.fullmatch(r"\d+(\.\d+)?|\.\d+", text):
-        raise ValueError(f"“{raw.strip()}” is not an amount")
+        raise ValueError(f"{_shown(raw)} is not an amount")
     try:
         value = Decimal(text)
     except InvalidOperation as error:
-        raise ValueError(f"“{raw.strip()}” is not an amount") from error
+        raise ValueError(f"{_shown(raw)} is not an amount") from error
+    if value >= MAX_AMOUNT:
+        raise ValueError(f"{_shown(raw)} is too large to be an amount")
     return -value if negative else value
 
 
@@ -341,7 +362,11 @@ def _detect_decimal(values: list[str]) -> str:
 
 def detect_layout(text: str, encoding: str, delimiter: str | None = None) -> Layout:
     delimiter = delimiter or detect_delimiter(text)
-    rows = [row for row in _reader(text, delimiter)][: HEADER_SCAN_ROWS + 200]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(itertools.islice(reader, HEADER_SCAN_ROWS + 200))
+    except csv.Error as error:
+        raise UploadError(_csv_problem(error, reader.line_num)) from None
     non_empty = [row for row in rows if any(cell.strip() for cell in row)]
     if not non_empty:
         raise UploadError("The file has no rows.")
@@ -374,6 +399,10 @@ def detect_layout(text: str, encoding: str, delimiter: str | None = None) -> Lay
         ]
         header = rows.index(first) if titled else None
         date_col, amount_col, debit_col, credit_col, description_col = _guess_by_content(data, width)
+    if len(columns) > MAX_COLUMNS:
+        raise UploadError(
+            f"The file has {len(columns):,} columns; a bank export has a handful. Is it the right file?"
+        )
     data = [row for row in data if any(cell.strip() for cell in row)][:200]
     if not data:
         raise UploadError("The file has a header row but no transactions under it.")
@@ -481,7 +510,7 @@ def parse_rows(
                 progress(seen)
             _parse_row(row, line, layout, currency, parsed)
     except csv.Error as error:
-        parsed.error(reader.line_num, f"The CSV is malformed here ({error}).")
+        parsed.error(reader.line_num, _csv_problem(error, reader.line_num))
     return parsed
 
 
@@ -493,7 +522,7 @@ def _parse_row(row: list[str], line: int, layout: Layout, currency: str, parsed:
     try:
         day = parse_date(raw_date, layout.date_format)
     except ValueError:
-        parsed.error(line, f"“{raw_date}” is not a date written as {DATE_FORMATS[layout.date_format]}.")
+        parsed.error(line, f"{_shown(raw_date)} is not a date written as {DATE_FORMATS[layout.date_format]}.")
         return
     try:
         amount = _row_amount(row, layout)

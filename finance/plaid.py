@@ -32,6 +32,8 @@ from plaid.model.transactions_refresh_request import TransactionsRefreshRequest
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 from plaid.model.webhook_verification_key_get_request import WebhookVerificationKeyGetRequest
 
+from finance.models import PlaidItem
+
 T = TypeVar("T")
 
 MUTATION_DURING_PAGINATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
@@ -176,6 +178,47 @@ def item_remove(access_token: str) -> None:
 def webhook_verification_key(key_id: str) -> dict[str, Any]:
     response = call(_api().webhook_verification_key_get, WebhookVerificationKeyGetRequest(key_id=key_id))
     return response.key.to_dict()
+
+
+class LinkMetadataError(ValueError):
+    """What the browser posted as Link's onSuccess metadata is not of Link's shape."""
+
+
+@dataclass(frozen=True)
+class LinkInstitution:
+    institution_id: str = ""
+    name: str = ""
+
+
+def link_institution(raw: str) -> LinkInstitution:
+    """The institution in Link's onSuccess metadata, the JSON that link.js posts ("" when none was
+    posted; Link gives `institution: null` in some flows). Raises LinkMetadataError for anything else:
+    the text comes from the browser, so it can be of any shape."""
+    if not raw.strip():
+        return LinkInstitution()
+    try:
+        metadata = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise LinkMetadataError("The connection details from Plaid Link are not valid JSON.") from None
+    if not isinstance(metadata, dict):
+        raise LinkMetadataError("The connection details from Plaid Link are not a JSON object.")
+    institution = metadata.get("institution")
+    if institution is None:
+        return LinkInstitution()
+    if not isinstance(institution, dict):
+        raise LinkMetadataError("The institution in the connection details from Plaid Link is not an object.")
+    values = {}
+    for key, column in (("institution_id", "institution_id"), ("name", "institution_name")):
+        value = institution.get(key)
+        value = "" if value is None else value
+        limit = int(getattr(PlaidItem._meta.get_field(column), "max_length", 0))
+        if not isinstance(value, str) or "\x00" in value or len(value) > limit:
+            raise LinkMetadataError(
+                f"The institution's {key} in the connection details from Plaid Link must be plain text "
+                f"of at most {limit} characters."
+            )
+        values[key] = value
+    return LinkInstitution(institution_id=values["institution_id"], name=values["name"])
 
 
 def link_url(link_token: str) -> str | None:

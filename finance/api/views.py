@@ -5,24 +5,74 @@ Every view is a tenancy view (DRF's user becomes the tenant) and filters by that
 
 from __future__ import annotations
 
+import re
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.pagination import CursorPagination
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
 
 from billing.api.base import ProApiMixin, api_user_id
 from creditapp.tenancy.api import TenantReadOnlyModelViewSet
 from finance.api.serializers import AccountSerializer, TransactionSerializer
 from finance.models import Account, Transaction
 
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
 
 class NewestFirstCursor(CursorPagination):
-    """Opaque cursors over (date, id), newest first: page N costs what page 1 does."""
+    """Opaque cursors over (date, id), newest first: page N costs what page 1 does.
+
+    A cursor or page size that cannot be read is a 400 naming the parameter, as the filters answer.
+    """
 
     ordering = ("-date", "-id")
     page_size = 50
     page_size_query_param = "page_size"
+    page_size_query_description = "Results per page, 1 to 500 (50 when not given)."
     max_page_size = 500
+    invalid_cursor_message = "Invalid cursor: use the `next` or `previous` link of a page as it is."
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        # DRF skips characters outside base64's alphabet, so junk would quietly read as the first page.
+        if encoded is not None and not BASE64.fullmatch(encoded):
+            raise self._invalid_cursor()
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            raise self._invalid_cursor() from None
+        if cursor is not None and cursor.position is not None:
+            # The position is compared with the first ordering column in SQL: it must read as one.
+            try:
+                Transaction._meta.get_field("date").to_python(cursor.position)
+            except DjangoValidationError:
+                raise self._invalid_cursor() from None
+        return cursor
+
+    def _invalid_cursor(self) -> ValidationError:
+        return ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        field = serializers.IntegerField(min_value=1, max_value=self.max_page_size)
+        try:
+            return int(field.run_validation(raw))
+        except ValidationError as error:
+            raise ValidationError({self.page_size_query_param: error.detail}) from None
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id is a whole number: NumberFilter's decimals would read "1.5" as account 1."""
+
+    field_class = forms.IntegerField
 
 
 class TransactionFilter(django_filters.FilterSet):
@@ -32,7 +82,7 @@ class TransactionFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="date", lookup_expr="lte", label="On or before (YYYY-MM-DD)"
     )
-    account = django_filters.NumberFilter(field_name="account_id", label="Only this account's id")
+    account = IdFilter(field_name="account_id", label="Only this account's id")
 
     class Meta:
         model = Transaction

@@ -196,10 +196,10 @@ def import_job_run(*, user_id: int, job_pk: int) -> ImportJob | None:
         job.save(update_fields=["status", "started_at"])
         currency = import_currency(job)
     layout = job_layout(job)
-    text = job_text(job, layout)
-    lines = text.count("\n") + 1  # about the number of rows, for the progress bar
-    _report(job_pk, "reading", 0, lines)
     try:
+        text = job_text(job, layout)
+        lines = text.count("\n") + 1  # about the number of rows, for the progress bar
+        _report(job_pk, "reading", 0, lines)
         parsed = csv_import.parse_rows(
             text, layout, currency=currency, progress=lambda n: _report(job_pk, "reading", n, lines)
         )

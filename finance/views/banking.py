@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -117,6 +116,10 @@ def link_callback(request: HttpRequest) -> HttpResponse:
             "finance/link_callback.html",
             {"public_token": public_token, "metadata": source.get("metadata", "")},
         )
+    try:
+        institution = plaid.link_institution(source.get("metadata", ""))
+    except plaid.LinkMetadataError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     state = request.session.pop("plaid_link", None)
     if not state:
         messages.error(request, "That bank connection link has expired. Please start again.")
@@ -128,16 +131,11 @@ def link_callback(request: HttpRequest) -> HttpResponse:
         else:
             if not public_token:
                 return HttpResponseBadRequest("missing public_token")
-            try:
-                metadata = json.loads(source.get("metadata") or "{}")
-            except ValueError:
-                metadata = {}
-            institution = metadata.get("institution") or {}
             item = item_services.plaid_item_link(
                 user_id=user_id(request),
                 public_token=public_token,
-                institution_id=str(institution.get("institution_id", "")),
-                institution_name=str(institution.get("name", "")),
+                institution_id=institution.institution_id,
+                institution_name=institution.name,
             )
             messages.success(
                 request, f"{item.institution_name} is connected. Your transactions are on their way."

@@ -181,7 +181,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(job: ImportJob, layout: csv_import.Layout, form: LayoutForm) -> dict[str, Any]:
-    text = import_services.job_text(job, layout)
+    try:
+        text, unreadable = import_services.job_text(job, layout), ""
+    except csv_import.UploadError as error:  # a file stored before decoding refused what it holds
+        text, unreadable = "", str(error)
     roles = {
         layout.date_column: "date",
         layout.description_column: "description",
@@ -195,7 +198,7 @@ def _review_context(job: ImportJob, layout: csv_import.Layout, form: LayoutForm)
         "form": form,
         "layout": layout,
         "currency": currency,
-        "problems": layout.problems(),
+        "problems": [unreadable] if unreadable else layout.problems(),
         "raw_rows": csv_import.preview_table(text, layout),
         "header_cells": [(name, roles.get(index, "")) for index, name in enumerate(layout.columns)],
         "mapped_indexes": {index for index in roles if index is not None},

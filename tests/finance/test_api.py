@@ -3,6 +3,7 @@ filters, the subscription endpoint, the schema and its docs."""
 
 from __future__ import annotations
 
+import base64
 from datetime import date, timedelta
 from typing import Any
 
@@ -180,3 +181,61 @@ def test_every_api_view_sets_the_tenant_from_drfs_user() -> None:
     views = _api_views([api])
     assert len(views) >= 6
     assert [route for route, view in views if not is_tenant_view(view) and not route.endswith("docs/")] == []
+
+
+def _cursor(querystring: bytes) -> str:
+    return base64.b64encode(querystring).decode()
+
+
+BAD_QUERIES = [
+    # A well-formed cursor whose position is not a date, and every other way a cursor goes wrong.
+    ("cursor", _cursor(b"p=x")),
+    ("cursor", _cursor(b"p=2026-02-30")),
+    ("cursor", _cursor(b"p=%00")),
+    ("cursor", _cursor(b"p=" + b"9" * 5000)),
+    ("cursor", _cursor(b"o=x&p=2026-03-01")),
+    ("cursor", _cursor(b"o=" + b"9" * 5000)),
+    ("cursor", _cursor(b"r=x")),
+    ("cursor", _cursor(b"\xff\xfe")),
+    ("cursor", "!!!"),
+    ("cursor", "\x00"),
+    ("cursor", "Ωμέγα"),
+    ("page_size", "x"),
+    ("page_size", "0"),
+    ("page_size", "-1"),
+    ("page_size", "1.5"),
+    ("page_size", "501"),
+    ("page_size", "9" * 5000),
+    ("page_size", "\x00"),
+    ("account", "1.5"),
+    ("account", "x"),
+    ("account", "\x00"),
+    ("date_from", "2026-02-30"),
+    ("date_to", "\x00"),
+]
+
+
+def test_bad_query_parameters_are_a_400_naming_the_parameter(two_tenants: dict[str, Any]) -> None:
+    token = two_tenants["alice_token"]
+    client = Client(raise_request_exception=False)
+    answers = {}
+    for name, value in BAD_QUERIES:
+        response = client.get("/api/v1/transactions/", {name: value}, HTTP_AUTHORIZATION=f"Bearer {token}")
+        body = response.json() if response["Content-Type"] == "application/json" else response.content[:80]
+        answers[name, value[:40]] = (response.status_code, sorted(body) if isinstance(body, dict) else body)
+    assert answers == {(name, value[:40]): (400, [name]) for name, value in BAD_QUERIES}
+    invalid = get(token, "/api/v1/transactions/", cursor=_cursor(b"p=x")).json()
+    assert invalid == {"cursor": ["Invalid cursor: use the `next` or `previous` link of a page as it is."]}
+    too_big = get(token, "/api/v1/transactions/", page_size=501).json()
+    assert too_big == {"page_size": ["Ensure this value is less than or equal to 500."]}
+
+
+def test_good_cursors_and_page_sizes_still_page(two_tenants: dict[str, Any]) -> None:
+    token = two_tenants["alice_token"]
+    position = get(token, "/api/v1/transactions/", cursor=_cursor(b"p=2026-03-03"), page_size=500).json()
+    assert {t["date"] for t in position["results"]} == {"2026-03-02", "2026-03-01"}
+    assert len(get(token, "/api/v1/transactions/", page_size="", cursor="").json()["results"]) == 24
+    first = get(token, "/api/v1/transactions/", page_size=5).json()
+    second = Client().get(first["next"], HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    back = Client().get(second["previous"], HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert back["results"] == first["results"]

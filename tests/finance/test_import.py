@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -437,3 +438,126 @@ def test_imports_and_their_accounts_belong_to_their_owner() -> None:
     assert "Alice manual" not in bob_client.get("/app/import/").content.decode()
     with tenant_context(bob.pk):
         assert not ImportJob.objects.exists()
+
+
+# --- input that no bank export has ------------------------------------------------------------------
+LONG_FIELD = b"x" * 140_000
+UTF16_NUL_HEADER = "Date,Descrip\x00tion,Amount\n2026-03-01,Cafe,-4.50\n".encode("utf-16")
+
+
+def test_a_field_over_the_csv_limit_is_refused_with_its_line() -> None:
+    with pytest.raises(UploadError, match="Line 2 has a field longer than 131,072 characters"):
+        read(b"Date,Description,Amount\n2026-01-01," + LONG_FIELD + b",1\n")
+    # Past the rows the layout is guessed from, it is that row's error.
+    rows = b"".join(b"2026-01-01,Row %d,-1.00\n" % n for n in range(300))
+    text, encoding = decode(b"Date,Description,Amount\n" + rows + b"2026-01-02," + LONG_FIELD + b",1\n")
+    parsed = parse_rows(text, detect_layout(text, encoding), currency="USD")
+    assert parsed.errors == [
+        {
+            "line": 302,
+            "reason": "Line 302 has a field longer than 131,072 characters, which no bank export has.",
+        }
+    ]
+    assert len(parsed.rows) == 300
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [
+        (UTF16_NUL_HEADER, None),
+        (b"Date,Description,Amount\n" + b"2026-01-01,Row,-1.00\n" * 500 + b"2026-01-01,a\x00b,1\n", None),
+        (b"Date,Description,Amount\n2026-01-01,a\x00b,1\n", "cp1252"),
+        ("Date,Description,Amount\n2026-01-01,Cafe,1\n".encode("utf-16"), "latin-1"),
+    ],
+    ids=["utf-16 header", "far down the file", "chosen cp1252", "utf-16 read as latin-1"],
+)
+def test_text_holding_nul_is_refused_as_binary_whatever_its_encoding(
+    content: bytes, encoding: str | None
+) -> None:
+    with pytest.raises(UploadError, match="binary data") as refused:
+        decode(content, encoding)
+    assert refused.value.status == 415
+
+
+def test_too_many_columns_are_refused() -> None:
+    with pytest.raises(UploadError, match="1,002 columns"):
+        read(b"Date,Description,Amount" + b"," * 999 + b"\n2026-01-01,x,1\n")
+
+
+@pytest.mark.parametrize(
+    "raw", ["9" * 16, "1" + "0" * 15 + ".00", "-" + "9" * 30, "9" * 5000, "(" + "9" * 29 + ")"]
+)
+def test_amounts_too_large_for_any_account_are_row_errors(raw: str) -> None:
+    with pytest.raises(ValueError, match="too large"):
+        parse_amount(raw)
+    text, encoding = decode(f"Date,Description,Amount\n2026-01-01,Big,{raw}\n2026-01-02,Ok,1\n".encode())
+    parsed = parse_rows(text, detect_layout(text, encoding), currency="KWD")
+    assert [error["line"] for error in parsed.errors] == [2] and "too large" in parsed.errors[0]["reason"]
+    assert len(parsed.errors[0]["reason"]) < 120  # the value is shortened, not repeated whole
+    assert parse_amount("999999999999999.99") == Decimal("999999999999999.99")
+
+
+def test_uploads_no_bank_export_has_are_4xx_and_store_nothing() -> None:
+    user = UserFactory()
+    client = client_for(user)
+    long_field = upload(client, b"Date,Description,Amount\n2026-01-01," + LONG_FIELD + b",1\n")
+    assert long_field.status_code == 400
+    assert "has a field longer than 131,072 characters" in long_field.content.decode()
+    nul = upload(client, UTF16_NUL_HEADER)
+    assert nul.status_code == 415 and "binary data" in nul.content.decode()
+    with tenant_context(user.pk):
+        assert not ImportJob.objects.exists()
+
+
+MAPPED = {
+    "encoding": "utf-8-sig", "delimiter": ",", "date_column": "0", "description_column": "1",
+    "amount_column": "2", "debit_column": "", "credit_column": "", "date_format": "%Y-%m-%d",
+    "decimal": ".", "sign": "negative_out",
+}  # fmt: skip
+
+
+def test_rereading_a_file_in_an_encoding_that_gives_nul_is_a_400_and_keeps_the_layout() -> None:
+    user = UserFactory()
+    client = client_for(user)
+    review_url = upload(client, "Date,Description,Amount\n2026-03-01,Café,-4.50\n".encode("utf-16"))[
+        "Location"
+    ]
+    with tenant_context(user.pk):
+        before = ImportJob.objects.get().layout
+    response = client.post(review_url, {**MAPPED, "encoding": "latin-1"})
+    assert response.status_code == 400 and "binary data" in response.content.decode()
+    with tenant_context(user.pk):
+        assert ImportJob.objects.get().layout == before
+
+
+def test_a_row_amount_too_large_shows_in_the_preview_and_cannot_be_imported(enqueued) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(UserFactory())
+    review_url = upload(client, b"Date,Description,Amount\n2026-03-01,Huge," + b"9" * 40 + b"\n")["Location"]
+    page = client.get(review_url)
+    assert page.status_code == 200 and "too large to be an amount" in page.content.decode()
+    assert client.post(review_url, {**MAPPED, "action": "import"}).status_code == 400
+    assert enqueued() == []
+
+
+def test_a_stored_file_that_decoding_now_refuses_fails_cleanly() -> None:
+    """A draft uploaded before NUL was refused: its page says why, and importing it fails the job."""
+    user = UserFactory()
+    client = client_for(user)
+    content = b"Date,Description,Amount\n2026-01-01,a\x00b,1\n"
+    with tenant_context(user.pk):
+        layout = read(content.replace(b"\x00", b""))
+        draft = ImportJob.objects.create(
+            user_id=user.pk, filename="old.csv", content=content, size=len(content), layout=layout.as_json()
+        )
+        queued = ImportJob.objects.create(
+            user_id=user.pk, filename="old.csv", content=content, size=len(content), layout=layout.as_json(),
+            status=ImportJob.Status.QUEUED,
+        )  # fmt: skip
+    page = client.get(f"/app/import/{draft.pk}/")
+    assert page.status_code == 200 and "binary data" in page.content.decode()
+    assert client.post(f"/app/import/{draft.pk}/", {**MAPPED, "action": "import"}).status_code == 400
+    assert import_job_run(user_id=user.pk, job_pk=queued.pk) is None
+    with tenant_context(user.pk):
+        failed = ImportJob.objects.get(pk=queued.pk)
+        assert failed.status == ImportJob.Status.FAILED and "binary data" in failed.error_message
+        assert not Transaction.objects.exists()

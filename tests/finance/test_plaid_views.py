@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -9,6 +11,7 @@ import pytest
 from django.test import Client
 
 from creditapp.tenancy.db import maintenance_access, tenant_context
+from finance import plaid
 from finance.models import Account, PlaidItem
 from tests.factories import UserFactory
 
@@ -144,3 +147,59 @@ def test_a_lost_sync_stops_showing_and_sync_now_works_again(link_item, enqueued)
         in client.post(f"/app/connections/{item.pk}/sync/", HTTP_HX_REQUEST="true").content.decode()
     )
     assert enqueued().count("finance.plaid.sync_item") == before + 1
+
+
+def _post_callback(client: Client, metadata: str) -> Any:
+    session = client.session
+    session["plaid_link"] = {"mode": "new"}
+    session.save()
+    public_token = plaid.sandbox_public_token("ins_109508")
+    return client.post("/app/connections/callback/", {"public_token": public_token, "metadata": metadata})
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "[1]",
+        '"str"',
+        "null",
+        "1e999",
+        "{",
+        "[" * 100_000 + "]" * 100_000,
+        '{"institution": "str"}',
+        '{"institution": []}',
+        '{"institution": {"name": [], "institution_id": {}}}',
+        '{"institution": {"name": "Bank", "institution_id": 5}}',
+        '{"institution": {"name": "a\\u0000b", "institution_id": "ins_1"}}',
+        json.dumps({"institution": {"name": "x" * 201, "institution_id": "ins_1"}}),
+    ],
+)
+def test_link_metadata_of_the_wrong_shape_is_a_400_and_links_nothing(plaid_sandbox, metadata: str) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    response = _post_callback(client, metadata)
+    assert response.status_code == 400
+    assert "connection details from Plaid Link" in response.content.decode()
+    assert client.session.get("plaid_link") == {"mode": "new"}  # the person can still finish this link
+    with tenant_context(user.pk):
+        assert not PlaidItem.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "institution_name"),
+    [
+        ("", "First Platypus Bank"),  # none given: the item's own, from Plaid
+        ('{"institution": null, "accounts": []}', "First Platypus Bank"),
+        ('{"institution": {"name": "My Bank", "institution_id": "ins_109508"}}', "My Bank"),
+    ],
+)
+def test_link_metadata_of_links_shape_is_used(
+    plaid_sandbox, enqueued, metadata: str, institution_name: str
+) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    assert _post_callback(client, metadata).status_code == 302
+    with tenant_context(user.pk):
+        assert PlaidItem.objects.get().institution_name == institution_name
