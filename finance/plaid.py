@@ -89,11 +89,19 @@ def call(method: Callable[..., T], request: Any, **options: Any) -> T:
             body = json.loads(exc.body or "{}")
         except ValueError:
             body = {}
+        if not isinstance(body, dict):  # a proxy's answer, not Plaid's error object
+            body = {}
         raise PlaidError(
             status=int(exc.status or 0),
-            error_type=body.get("error_type", ""),
-            error_code=body.get("error_code", ""),
-            message=body.get("error_message", str(exc.reason)),
+            error_type=str(body.get("error_type") or ""),
+            error_code=str(body.get("error_code") or ""),
+            message=str(body.get("error_message") or exc.reason),
+        ) from exc
+    except plaid.OpenApiException as exc:
+        # An answer the SDK could not read into Plaid's models (a missing or mistyped field): treated
+        # like Plaid failing, so callers retry or show their "Plaid is not answering" message.
+        raise PlaidError(
+            status=502, error_type="API_ERROR", error_code="UNREADABLE_RESPONSE", message=str(exc)
         ) from exc
     except (urllib3.exceptions.HTTPError, TimeoutError, ConnectionError) as exc:
         raise PlaidError(status=0, error_type="NETWORK", error_code="TIMEOUT", message=str(exc)) from exc
@@ -113,7 +121,7 @@ def link_token_create(
 ) -> str:
     """A Link token for a new connection, or (with `access_token`) for update mode (re-login)."""
     fields: dict[str, Any] = {
-        "client_name": "creditapp",
+        "client_name": settings.SITE_NAME[:30],  # Link shows it to the person; Plaid allows 30
         "language": "en",
         "country_codes": [CountryCode("US")],
         "user": LinkTokenCreateRequestUser(client_user_id=str(user_id)),
