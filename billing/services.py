@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,7 @@ HANDLED_EVENTS = frozenset(
     }
 )
 MAX_ERROR_LENGTH = 2000
+CHECKOUT_SESSION_ID = re.compile(r"cs_(test|live)_[A-Za-z0-9]{1,240}")
 
 
 class BillingError(Exception):
@@ -55,7 +57,7 @@ class NoBillingCustomer(BillingError):
 
 
 class CheckoutSessionNotFound(BillingError):
-    """Missing, or someone else's: the caller cannot tell which (404)."""
+    """Missing, someone else's, or not a Checkout Session id at all: the caller cannot tell which (404)."""
 
 
 class UnknownCustomer(Exception):
@@ -214,6 +216,8 @@ def subscription_refresh(*, user_id: int, customer_id: str, subscription_id: str
 def checkout_session_sync(*, user_id: int, session_id: str) -> Subscription | None:
     """After Checkout: read the session back and mirror its subscription, so the plan is active even
     when the webhook is slow. Someone else's session is indistinguishable from a missing one."""
+    if not CHECKOUT_SESSION_ID.fullmatch(session_id):
+        raise CheckoutSessionNotFound(session_id)  # never sent to Stripe: it names no session
     customer_id = billing_customer_id(user_id=user_id)
     try:
         session = stripe_api.checkout_session_retrieve(session_id)

@@ -1,3 +1,5 @@
+"""Billing pages. Stripe failing while one of them calls it is shown by `billing.middleware`."""
+
 from __future__ import annotations
 
 import logging
@@ -8,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -143,10 +145,6 @@ def checkout(request: HttpRequest) -> HttpResponse:
     except services.BillingError as error:
         messages.info(request, str(error))
         return redirect("billing:plans")
-    except stripe.StripeError as error:
-        log.warning("checkout for user %s failed: %s", request.user.pk, error)
-        messages.error(request, "We couldn't reach our payment partner. Please try again in a minute.")
-        return redirect("billing:plans")
     return HttpResponseRedirect(url, status=303)  # 303: the browser follows with a GET
 
 
@@ -160,9 +158,11 @@ def success(request: HttpRequest) -> HttpResponse:
         try:
             services.checkout_session_sync(user_id=user_id(request), session_id=session_id)
         except services.CheckoutSessionNotFound:
-            raise Http404 from None
-        except stripe.StripeError as error:  # the webhook will bring the news instead
-            log.warning("checkout session %s could not be read back: %s", session_id, error)
+            return render(request, "billing/checkout_not_found.html", status=404)
+        except stripe.StripeError as error:
+            # Not an error page: the person has just paid on Stripe's page, and the webhook brings the
+            # news instead, so the page waits for it as usual.
+            log.warning("checkout session %s could not be read back: %r", session_id, error)
     return render(request, "billing/success.html", _status_context(request, poll=0))
 
 
@@ -197,10 +197,6 @@ def portal(request: HttpRequest) -> HttpResponse:
         url = services.portal_start(user_id=user_id(request), return_url=_absolute("billing:plans"))
     except services.BillingError as error:
         messages.info(request, str(error))
-        return redirect("billing:plans")
-    except stripe.StripeError as error:
-        log.warning("portal for user %s failed: %s", request.user.pk, error)
-        messages.error(request, "We couldn't open the billing portal. Please try again in a minute.")
         return redirect("billing:plans")
     return HttpResponseRedirect(url, status=303)  # 303: the browser follows with a GET
 

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "billing.middleware.StripeFailureMiddleware",
     "creditapp.tenancy.middleware.TenantContextMiddleware",
 ]
 

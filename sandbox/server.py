@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import traceback
@@ -16,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from sandbox.http import Request, Response, Router, json_response
+from sandbox.http import BadRequest, Request, Response, Router, json_response
 
 log = logging.getLogger("sandbox")
 
@@ -34,11 +36,14 @@ def routers() -> list[Router]:
 
 
 class App:
+    """Dispatches to the vendor whose route matches. Whatever the server answers itself is an error in
+    the shape of the vendor the request was meant for (by its path, else its headers), so each vendor's
+    client reads it as that vendor's error."""
+
     def __init__(self, vendor_routers: list[Router]) -> None:
         self.routers = vendor_routers
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
         request = Request(
             method=environ["REQUEST_METHOD"],
             path=environ.get("PATH_INFO", "/"),
@@ -49,9 +54,14 @@ class App:
                 if key.startswith("HTTP_")
             }
             | {"content-type": environ.get("CONTENT_TYPE", "")},
-            body=environ["wsgi.input"].read(length) if length else b"",
+            body=b"",
         )
-        response = self.dispatch(request)
+        try:
+            request.body = _body(environ)
+        except BadRequest as problem:
+            response = self.error(request, 400, str(problem))
+        else:
+            response = self.dispatch(request)
         status = f"{response.status} {HTTPStatus(response.status).phrase}"
         start_response(status, list(response.headers.items()))
         return [response.body]
@@ -63,10 +73,44 @@ class App:
                 handler, request.params = found
                 try:
                     return handler(request)
+                except BadRequest as problem:
+                    return router.error(400, str(problem))
                 except Exception:
                     log.error("sandbox handler failed: %s", traceback.format_exc())
-                    return json_response({"error": "sandbox internal error"}, 500)
-        return json_response({"error": f"no sandbox route for {request.method} {request.path}"}, 404)
+                    return router.error(500, "The sandbox failed on this request: its log has the details.")
+        owner = self.owner(request)
+        allowed = owner.methods(request.path) if owner else []
+        if owner and allowed:
+            response = owner.error(
+                405, f"{request.method} is not allowed on {request.path}: use {', '.join(allowed)}."
+            )
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        return self.error(request, 404, f"Unrecognized request URL ({request.method}: {request.path}).")
+
+    def owner(self, request: Request) -> Router | None:
+        """The vendor a request is meant for: the one whose paths it uses, else whose headers it sends."""
+        return next((r for r in self.routers if r.owns_path(request.path)), None) or next(
+            (r for r in self.routers if r.owns_headers(request)), None
+        )
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        owner = self.owner(request)
+        if owner:
+            return owner.error(status, message)
+        # Meant for no vendor in particular (a browser, curl): every vendor's shape in one body, whose
+        # keys do not overlap, so whichever client sent it reads its own vendor's error.
+        body: dict[str, Any] = {}
+        for router in self.routers:
+            body |= json.loads(router.error(status, message).body)
+        return json_response(body, status)
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    length = environ.get("CONTENT_LENGTH") or "0"
+    if not re.fullmatch(r"[0-9]+", length):
+        raise BadRequest(f"Content-Length must be a number of bytes, not {length!r}.")
+    return environ["wsgi.input"].read(int(length)) if int(length) else b""
 
 
 class ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -83,7 +127,8 @@ def start_subprocess(env: dict[str, str] | None = None) -> tuple[subprocess.Pope
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--port", "0"],
         cwd=Path(__file__).resolve().parent.parent,
-        env={**os.environ, **(env or {})},
+        # A public URL from the environment names another sandbox: this one is on a port of its own.
+        env={**os.environ, "SANDBOX_PUBLIC_URL": "", **(env or {})},
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -15,7 +15,7 @@ from sandbox.experian.render import credit_report
 from sandbox.experian.state import store
 from sandbox.http import Handler, Request, Response, Router, json_response
 
-router = Router()
+router = Router(errors.error_response, prefixes=("/oauth2/", "/consumerservices/", "/_sandbox/experian/"))
 
 TOKEN_PATH = "/oauth2/v1/token"
 REPORT_PATH = "/consumerservices/credit-profile/v2/credit-report"

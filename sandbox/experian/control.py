@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sandbox.experian import errors
 from sandbox.experian.api import CREDENTIAL_FIELDS, router
 from sandbox.experian.profile import Events
 from sandbox.experian.state import DEFAULT_CONFIG, store
-from sandbox.http import Request, Response, json_response
+from sandbox.http import INTEGER, SECONDS, STRING, Request, Response, field_problem, json_response
 
 PREFIX = "/_sandbox/experian"
 
 
 def _bad(message: str) -> Response:
-    return json_response({"error": message}, 400)
+    return errors.validation_failed([message]).response()
 
 
 def _digits(value: Any) -> str:
@@ -88,9 +89,14 @@ def list_faults(request: Request) -> Response:
 
 @router.route("POST", PREFIX + "/faults")
 def add_fault(request: Request) -> Response:
+    spec = request.json_object()
+    kinds = {"type": STRING, "count": INTEGER, "endpoint": STRING, "ssn": STRING, "seconds": SECONDS}
+    problem = field_problem(spec, kinds)
+    if problem:
+        return _bad(problem)
     with store.lock:
         try:
-            fault = store.add_fault(request.json_object())
+            fault = store.add_fault(spec)
         except ValueError as exc:
             return _bad(str(exc))
         store.save()
@@ -159,5 +165,5 @@ def get_consumer(request: Request) -> Response:
     with store.lock:
         found = [_summary(seed) for seed in store.find_consumers(_digits(request.params["ssn"]))]
     if not found:
-        return json_response({"error": "no consumer with that SSN has been pulled"}, 404)
+        return errors.not_found("no consumer with that SSN has been pulled").response()
     return json_response({"consumers": found})

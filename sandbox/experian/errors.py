@@ -14,6 +14,8 @@ INVALID_TOKEN = "1002"
 INVALID_CREDENTIALS = "1003"
 MALFORMED_REQUEST = "1004"
 GATEWAY_TIMEOUT = "1005"
+NOT_FOUND = "1006"
+METHOD_NOT_ALLOWED = "1007"
 INQUIRY_NOT_ALLOWED = "76"
 
 
@@ -66,3 +68,21 @@ def gateway_timeout() -> ExperianError:
 
 def inquiry_not_allowed() -> ExperianError:
     return ExperianError(400, [entry(INQUIRY_NOT_ALLOWED, "Backend Error", "INQUIRY NOT ALLOWED")])
+
+
+def not_found(message: str) -> ExperianError:
+    return ExperianError(404, [entry(NOT_FOUND, "Not Found", message)])
+
+
+# What the server answers itself (unknown route, wrong method, unreadable request, a crash), by status.
+SERVER_ERRORS = {
+    400: (MALFORMED_REQUEST, "Api Validation Error"),
+    404: (NOT_FOUND, "Not Found"),
+    405: (METHOD_NOT_ALLOWED, "Method Not Allowed"),
+    500: (INTERNAL, "Backend Error"),
+}
+
+
+def error_response(status: int, message: str) -> Response:
+    code, error_type = SERVER_ERRORS.get(status, SERVER_ERRORS[500 if status >= 500 else 400])
+    return ExperianError(status, [entry(code, error_type, message)]).response()

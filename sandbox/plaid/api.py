@@ -8,12 +8,40 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sandbox.http import Request, Response, Router, json_response
+from sandbox.http import (
+    BOOLEAN,
+    INTEGER,
+    OBJECT,
+    STRING,
+    STRINGS,
+    URL,
+    Kind,
+    Request,
+    Response,
+    Router,
+    field_problem,
+    json_response,
+)
 from sandbox.plaid import data, webhooks
-from sandbox.plaid.errors import PlaidError, invalid_field, missing, rate_limited, request_id
+from sandbox.plaid.errors import (
+    PlaidError,
+    error_response,
+    invalid_field,
+    missing,
+    rate_limited,
+    request_id,
+)
 from sandbox.plaid.state import decode_cursor, encode_cursor, iso, now, store, today
 
-router = Router()
+# Requests with no route are still Plaid's when they use Plaid's paths or send Plaid's credentials.
+router = Router(
+    error_response,
+    prefixes=(
+        "/link/", "/item/", "/accounts/", "/transactions/", "/liabilities/", "/sandbox/",
+        "/webhook_verification_key/", "/institutions/", "/_sandbox/plaid/",
+    ),
+    headers=("plaid-client-id", "plaid-secret", "plaid-version"),
+)  # fmt: skip
 
 # Endpoints that need a healthy item (they answer ITEM_LOGIN_REQUIRED while the item is in that state).
 DATA_ENDPOINTS = {
@@ -23,6 +51,22 @@ DATA_ENDPOINTS = {
     "/transactions/refresh",
     "/liabilities/get",
 }
+DAYS: Kind = ("a whole number of days from 1 to 730", lambda value: INTEGER[1](value) and 1 <= value <= 730)
+# What each request field must be when it is sent (a field means the same on every endpoint).
+FIELDS: dict[str, Kind] = {
+    "client_id": STRING, "secret": STRING, "access_token": STRING, "public_token": STRING,
+    "cursor": STRING, "count": INTEGER, "key_id": STRING, "institution_id": STRING,
+    "client_name": STRING, "language": STRING, "country_codes": STRINGS, "webhook": URL,
+    "redirect_uri": STRING, "user": OBJECT, "user.client_user_id": STRING, "products": STRINGS,
+    "initial_products": STRINGS, "required_if_supported_products": STRINGS, "optional_products": STRINGS,
+    "additional_consented_products": STRINGS, "transactions": OBJECT, "transactions.days_requested": DAYS,
+    "hosted_link": OBJECT, "webhook_code": STRING, "webhook_type": STRING, "options": OBJECT,
+    "options.account_ids": STRINGS, "options.webhook": URL, "options.override_username": STRING,
+    "options.override_password": STRING, "options.transactions": OBJECT,
+    "options.transactions.days_requested": DAYS, "options.transactions.start_date": STRING,
+    "options.new_transactions": INTEGER, "options.personal_finance_category_version": STRING,
+    "options.include_original_description": BOOLEAN,
+}  # fmt: skip
 GOOD_PASSWORD = "pass_good"
 MALFORMED_TOKEN = (
     "provided access token is in an invalid format. expected format: access-<environment>-<identifier>"
@@ -67,6 +111,9 @@ def _dispatch(path: str, handler: Handler, needs_item: bool, request: Request, r
         request.headers.get("plaid-secret") or body.get("secret")
     ):
         raise PlaidError("INVALID_API_KEYS")
+    problem = field_problem(body, FIELDS)
+    if problem:
+        raise invalid_field(problem)
     with store.lock:
         found = store.item_by_token(body.get("access_token"))
         types: tuple[str, ...] = ("latency", "timeout", "api_error", "rate_limit")
@@ -215,7 +262,12 @@ def sandbox_public_token_create(call: Call) -> dict[str, Any]:
     days = (options.get("transactions") or {}).get("days_requested")
     start = (options.get("transactions") or {}).get("start_date")
     if start and not days:
-        days = (today() - date.fromisoformat(start)).days + 1
+        try:
+            days = (today() - date.fromisoformat(start)).days + 1
+        except ValueError:
+            raise invalid_field("options.transactions.start_date must be a date such as 2025-01-31") from None
+        if not DAYS[1](days):
+            raise invalid_field("options.transactions.start_date must be within the last 730 days")
     item = store.create_item(
         institution_id,
         options.get("override_username") or "user_good",

@@ -5,12 +5,40 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sandbox.http import Request, Response, json_response
+from sandbox.http import (
+    BOOLEAN,
+    INTEGER,
+    SECONDS,
+    STRING,
+    Kind,
+    Request,
+    Response,
+    field_problem,
+    json_response,
+)
 from sandbox.plaid import data, webhooks
 from sandbox.plaid.api import router
+from sandbox.plaid.errors import PlaidError, invalid_field, request_id
 from sandbox.plaid.state import store
 
 PREFIX = "/_sandbox/plaid"
+SIZES: dict[str, Kind] = {
+    "transaction_count": (
+        "a whole number from 0 to 1000000",
+        lambda v: INTEGER[1](v) and 0 <= v <= 1_000_000,
+    ),
+    "history_days": ("a whole number of days from 1 to 1460", lambda v: INTEGER[1](v) and 1 <= v <= 1460),
+}
+SEED: Kind = ("a string or an integer", lambda value: STRING[1](value) or INTEGER[1](value))
+
+
+def _body(request: Request, kinds: dict[str, Kind]) -> dict[str, Any]:
+    """The JSON object body, its fields of the kinds given (else PlaidError INVALID_FIELD)."""
+    body = request.json_object()
+    problem = field_problem(body, kinds)
+    if problem:
+        raise invalid_field(problem)
+    return body
 
 
 def _find(key: str | None) -> dict[str, Any] | None:
@@ -56,8 +84,12 @@ def _summary(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _not_found(key: str) -> Response:
-    return json_response({"error": f"no item {key!r}"}, 404)
+def _not_found(key: Any) -> Response:
+    return _error(PlaidError("NOT_FOUND", f"no item {key!r}"))
+
+
+def _error(error: PlaidError) -> Response:
+    return json_response(error.body(request_id()), error.status)
 
 
 @router.route("POST", PREFIX + "/reset")
@@ -76,7 +108,10 @@ def get_config(request: Request) -> Response:
 
 @router.route("POST", PREFIX + "/config")
 def set_config(request: Request) -> Response:
-    body = request.json_object()
+    try:
+        body = _body(request, SIZES)
+    except PlaidError as error:
+        return _error(error)
     with store.lock:
         for key in ("transaction_count", "history_days"):
             if key in body:
@@ -93,7 +128,14 @@ def list_faults(request: Request) -> Response:
 
 @router.route("POST", PREFIX + "/faults")
 def add_fault(request: Request) -> Response:
-    spec = request.json_object()
+    kinds = {
+        "type": STRING, "item_id": STRING, "access_token": STRING, "endpoint": STRING,
+        "count": INTEGER, "seconds": SECONDS, "sticky": BOOLEAN,
+    }  # fmt: skip
+    try:
+        spec = _body(request, kinds)
+    except PlaidError as error:
+        return _error(error)
     with store.lock:
         if spec.get("access_token") and not spec.get("item_id"):
             item = store.item_by_token(spec["access_token"])
@@ -103,7 +145,7 @@ def add_fault(request: Request) -> Response:
         try:
             fault = store.add_fault(spec)
         except ValueError as exc:
-            return json_response({"error": str(exc)}, 400)
+            return _error(invalid_field(str(exc)))
         return json_response({"fault": fault})
 
 
@@ -129,7 +171,10 @@ def get_item(request: Request) -> Response:
 
 @router.route("POST", PREFIX + "/items/{key}/configure")
 def configure_item(request: Request) -> Response:
-    body = request.json_object()
+    try:
+        body = _body(request, {**SIZES, "seed": SEED, "dynamic": BOOLEAN})
+    except PlaidError as error:
+        return _error(error)
     with store.lock:
         item = _find(request.params["key"])
         if item is None:
@@ -145,7 +190,10 @@ def configure_item(request: Request) -> Response:
 
 @router.route("POST", PREFIX + "/items/{key}/mutate")
 def mutate_item(request: Request) -> Response:
-    body = request.json_object()
+    try:
+        body = _body(request, {"new_transactions": INTEGER, "webhook": BOOLEAN})
+    except PlaidError as error:
+        return _error(error)
     with store.lock:
         item = _find(request.params["key"])
         if item is None:

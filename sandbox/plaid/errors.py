@@ -6,6 +6,8 @@ import random
 import string
 from typing import Any
 
+from sandbox.http import Response, json_response
+
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 # error_code -> (error_type, HTTP status, error_message, display_message, documentation path)
@@ -61,6 +63,7 @@ CATALOGUE: dict[str, tuple[str, int, str, str | None, str]] = {
         "invalid-request/#missing_fields",
     ),
     "INVALID_FIELD": ("INVALID_REQUEST", 400, "a field is invalid", None, "invalid-request/#invalid_field"),
+    "NOT_FOUND": ("INVALID_REQUEST", 404, "not found", None, "invalid-request/#not_found"),
     "ITEM_LOGIN_REQUIRED": (
         "ITEM_ERROR",
         400,
@@ -132,12 +135,12 @@ def request_id() -> str:
 class PlaidError(Exception):
     """Raised by handlers; rendered as Plaid's error JSON with the right HTTP status."""
 
-    def __init__(self, code: str, message: str | None = None) -> None:
-        error_type, status, default_message, display, doc = CATALOGUE[code]
+    def __init__(self, code: str, message: str | None = None, *, status: int | None = None) -> None:
+        error_type, usual_status, default_message, display, doc = CATALOGUE[code]
         super().__init__(message or default_message)
         self.code = code
         self.error_type = error_type
-        self.status = status
+        self.status = status or usual_status
         self.message = message or default_message
         self.display_message = display
         self.documentation_url = f"https://plaid.com/docs/errors/{doc}"
@@ -155,6 +158,16 @@ class PlaidError(Exception):
             "documentation_url": self.documentation_url,
             "suggested_action": None,
         }
+
+
+# What the server answers itself (unknown route, wrong method, unreadable request, a crash), by status.
+SERVER_ERRORS = {400: "INVALID_BODY", 404: "NOT_FOUND", 405: "NOT_FOUND", 500: "INTERNAL_SERVER_ERROR"}
+
+
+def error_response(status: int, message: str) -> Response:
+    code = SERVER_ERRORS.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "INVALID_BODY")
+    error = PlaidError(code, message, status=status)
+    return json_response(error.body(request_id()), status)
 
 
 def rate_limited(path: str) -> PlaidError:

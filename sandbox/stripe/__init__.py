@@ -4,7 +4,8 @@ signed webhooks, and `/_sandbox/stripe/...` controls for tests. `router` is what
 Modules: `encoding` (form decoding), `state` (objects, lock, persistence), `objects` / `catalog`
 (JSON shapes, prices), `billing` (subscription lifecycle), `simulation` (time), `webhooks` (signed
 delivery), `api` (the `/v1` routes, one module per resource), `control` / `pages` (the sandbox's own
-routes), `flows` (what a customer does on the hosted pages), `routing` (auth, idempotency, the lock).
+routes), `flows` (what a customer does on the hosted pages), `routing` (auth, idempotency, the lock),
+`faults` (failures tests inject).
 """
 
 from sandbox.stripe import api, control, pages  # noqa: F401 - importing registers their routes

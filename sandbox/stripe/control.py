@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.http import Request
+from sandbox.http import BOOLEAN, SECONDS, STRING, URL, Kind, Request, field_problem
 from sandbox.stripe import billing, catalog, flows, simulation
 from sandbox.stripe.errors import invalid, missing
+from sandbox.stripe.faults import faults
 from sandbox.stripe.routing import control
 from sandbox.stripe.state import env_config, public, store
 from sandbox.stripe.webhooks import deliverer
 
 MAX_REDELIVERIES = 100
+
+
+def _check(body: dict[str, Any], kinds: dict[str, Kind]) -> None:
+    problem = field_problem(body, kinds)
+    if problem:
+        raise invalid(problem.split(" ", 1)[0], f"Invalid value: {problem}.")
 
 
 @control("GET", "/_sandbox/stripe/config")
@@ -22,12 +29,14 @@ def show_config(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 
 @control("POST", "/_sandbox/stripe/config")
 def update_config(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    """`{"webhook_url", "webhook_secret", "auto_deliver", "webhook_retry_delays", "dunning_final_status"}`."""
+    """`{"webhook_url", "webhook_secret", "auto_deliver", "webhook_retry_delays", "dunning_final_status",
+    "api_version", "public_url"}`."""
     checks = {
-        "webhook_url": lambda v: isinstance(v, str) and (v == "" or v.startswith(("http://", "https://"))),
+        "webhook_url": URL[1],
+        "public_url": URL[1],
         "webhook_secret": lambda v: isinstance(v, str),
         "auto_deliver": lambda v: isinstance(v, bool),
-        "webhook_retry_delays": lambda v: isinstance(v, list) and all(isinstance(d, int | float) for d in v),
+        "webhook_retry_delays": lambda v: isinstance(v, list) and all(SECONDS[1](d) for d in v),
         "dunning_final_status": lambda v: v in ("canceled", "unpaid"),
         "api_version": lambda v: isinstance(v, str) and v != "",
     }
@@ -37,6 +46,8 @@ def update_config(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         if not checks[name](value):
             raise invalid(name, f"Invalid value for {name}: {value!r}")
     store.config.update(body)
+    if "public_url" in body:
+        store.config["public_url"] = body["public_url"].rstrip("/")
     return show_config(request, {})
 
 
@@ -44,13 +55,33 @@ def update_config(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 def reset(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Forget every object, event, delivery and setting (settings return to the environment's)."""
     store.reset()
+    faults.clear()
     catalog.register_env_prices(store)
     return {"reset": True, "config": env_config()}
+
+
+@control("POST", "/_sandbox/stripe/faults", locked=False)
+def add_fault(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """`{"type": "api_error" | "rate_limit" | "timeout" | "respond", "path"?, "method"?, "count"?,
+    "seconds"?, "status"?, "body"?}`: how the next matching `/v1` calls fail (see the README)."""
+    return {"fault": faults.add(body)}
+
+
+@control("GET", "/_sandbox/stripe/faults", locked=False)
+def list_faults(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    return {"faults": faults.listing()}
+
+
+@control("DELETE", "/_sandbox/stripe/faults", locked=False)
+def clear_faults(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    faults.clear()
+    return {"faults": []}
 
 
 @control("POST", "/_sandbox/stripe/checkout/{id}/complete")
 def complete_checkout(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """`{"outcome": "pay" | "decline", "email"?: str}`: what the hosted page's buttons do."""
+    _check(body, {"outcome": STRING, "email": STRING})
     session = store.get("checkout_sessions", request.params["id"])
     result = flows.complete_checkout(store, session, body.get("outcome", "pay"), body.get("email"))
     return {
@@ -62,6 +93,7 @@ def complete_checkout(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 @control("POST", "/_sandbox/stripe/customers/{id}/card")
 def set_card(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """`{"fails": true}` (charges are declined), `{"requires_action": true}` (3-D Secure), or both false."""
+    _check(body, {"fails": BOOLEAN, "requires_action": BOOLEAN, "behaviour": STRING})
     customer = store.get("customers", request.params["id"])
     if customer.get("deleted"):
         raise missing("customer", customer["id"])
@@ -110,7 +142,9 @@ def list_deliveries(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 @control("POST", "/_sandbox/stripe/webhooks/flush", locked=False)
 def flush(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """`{"timeout": seconds}`: wait until every queued delivery (retries included) has been attempted."""
-    idle = deliverer.wait_idle(float(body.get("timeout", 10)))
+    _check(body, {"timeout": SECONDS})
+    timeout = body.get("timeout")
+    idle = deliverer.wait_idle(10.0 if timeout is None else float(timeout))
     return {"idle": idle, "pending": deliverer.pending()}
 
 

@@ -45,3 +45,10 @@ def required(param: str) -> StripeError:
 
 def invalid(param: str, message: str) -> StripeError:
     return StripeError(message, code="parameter_invalid", param=param)
+
+
+def error_response(status: int, message: str) -> Response:
+    """What the server answers itself (unknown route, wrong method, unreadable request, a crash)."""
+    return StripeError(
+        message, status=status, type="api_error" if status >= 500 else "invalid_request_error"
+    ).response()

@@ -1,15 +1,15 @@
 """The Stripe emulator's router and the wrappers every route goes through.
 
 `api` routes behave like api.stripe.com: API-key auth, form-encoded params, Idempotency-Key replay,
-Stripe's error shape. `control` routes are the sandbox's own JSON endpoints under `/_sandbox/stripe`.
-Both run under the state's one lock, let due subscription steps happen first, and persist afterwards.
+Stripe's error shape (after any fault a test injected). `control` routes are the sandbox's own JSON
+endpoints under `/_sandbox/stripe`. Both run under the state's one lock, let due subscription steps
+happen first, and persist afterwards.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +18,15 @@ from typing import Any
 from sandbox.http import Request, Response, Router, json_response
 from sandbox.stripe import simulation
 from sandbox.stripe.encoding import decode_form, decode_pairs
-from sandbox.stripe.errors import StripeError
+from sandbox.stripe.errors import StripeError, error_response
+from sandbox.stripe.faults import faulted, faults
 from sandbox.stripe.state import current_request, random_id, store
 
-router = Router()
+router = Router(
+    error_response,
+    prefixes=("/v1/", "/_sandbox/stripe/"),
+    headers=("stripe-version", "x-stripe-client-user-agent"),
+)
 
 
 @dataclass
@@ -40,7 +45,9 @@ class Call:
 
 
 def base_url(request: Request) -> str:
-    return f"http://{request.headers.get('host') or '127.0.0.1'}"
+    """Where hosted pages (Checkout, Portal, invoices) live for the browser: the configured public URL,
+    else the address this request reached (right only when the app and the browser use the same one)."""
+    return store.config.get("public_url") or f"http://{request.headers.get('host') or '127.0.0.1'}"
 
 
 def authenticate(request: Request) -> StripeError | None:
@@ -77,7 +84,10 @@ def api(method: str, pattern: str) -> Callable[[Callable[[Call], Any]], Callable
     def register(endpoint: Callable[[Call], Any]) -> Callable[[Call], Any]:
         def handler(request: Request) -> Response:
             request_id = random_id("req", 14)
-            response = _handle(endpoint, method, request, request_id)
+            fault = faults.take(method, request.path)
+            response = faulted(fault) if fault else None
+            if response is None:
+                response = _handle(endpoint, method, request, request_id)
             response.headers["Request-Id"] = request_id
             response.headers.setdefault("Stripe-Version", store.config["api_version"])
             return response
@@ -138,8 +148,8 @@ def control(method: str, pattern: str, *, locked: bool = True) -> Callable[[Call
     def register(endpoint: Callable[[Request, dict[str, Any]], Any]) -> Any:
         def handler(request: Request) -> Response:
             try:
-                body = request.json() if request.body else {}
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                body = request.json()
+            except ValueError:
                 return StripeError("The request body must be JSON.").response()
             if not isinstance(body, dict):
                 return StripeError("The request body must be a JSON object.").response()

@@ -48,6 +48,8 @@ current_request: contextvars.ContextVar[dict[str, Any] | None] = contextvars.Con
 def env_config() -> dict[str, Any]:
     return {
         "webhook_url": os.environ.get("SANDBOX_STRIPE_WEBHOOK_URL", ""),
+        # Where a browser reaches the sandbox, for hosted page URLs ("": the address each request used).
+        "public_url": os.environ.get("SANDBOX_PUBLIC_URL", "").rstrip("/"),
         "webhook_secret": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "auto_deliver": True,
         "webhook_retry_delays": [2, 10, 30],
@@ -87,7 +89,7 @@ class Store:
         if state_file and state_file.exists():
             loaded = json.loads(state_file.read_text())
             self.data.update(loaded, config={**self.data["config"], **loaded.get("config", {})})
-        for key in ("webhook_url", "webhook_secret"):
+        for key in ("webhook_url", "webhook_secret", "public_url"):
             if env_config()[key]:
                 self.data["config"][key] = env_config()[key]
 

@@ -44,6 +44,10 @@ class StripeSandbox:
     def configure(self, **config: Any) -> None:
         self.control("/config", config)
 
+    def fault(self, **spec: Any) -> None:
+        """Matching `/v1` calls fail as `spec` says (sandbox/stripe/README.md), every one until reset."""
+        self.control("/faults", {"count": None, **spec})
+
     def flush(self) -> None:
         assert self.control("/webhooks/flush", {"timeout": 20})["idle"]
 

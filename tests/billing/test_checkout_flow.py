@@ -7,13 +7,18 @@ Celery worker) → Customer Portal."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from django.core.cache import cache
+from django.test import Client
 
+from accounts.models import AuditEntry
 from billing.models import BillingCustomer, Subscription, WebhookEvent
 from billing.selectors import entitlements
+from billing.views import PRICE_CACHE_KEY
 from creditapp.tenancy.db import tenant_context
 from tests.billing.conftest import (
     StripeSandbox,
@@ -181,9 +186,125 @@ def test_portal_without_a_customer_explains_instead_of_failing(stripe_sandbox: S
     assert response.status_code == 200 and "Choose a plan first" in response.content.decode()
 
 
-def test_stripe_down_is_a_message_not_a_500(settings) -> None:  # type: ignore[no-untyped-def]
+def page(response: Any) -> str:
+    return response.content.decode()
+
+
+def person(user: Any) -> Client:
+    """A signed-in browser; a crash is a 500 response here, as the person would see it."""
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def test_stripe_down_is_a_friendly_page_not_a_500(settings, caplog) -> None:  # type: ignore[no-untyped-def]
     settings.SANDBOX_URL = "http://127.0.0.1:9"  # nothing listens there
-    client = signed_in(make_user())
-    response = client.post("/billing/checkout/", {"plan": "pro", "interval": "monthly"}, follow=True)
+    user = make_user()
+    response = person(user).post("/billing/checkout/", {"plan": "pro", "interval": "monthly"})
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "Stripe isn't answering right now" in page(response)
+    assert "Nothing was changed and nothing was charged" in page(response)
+    assert any(record.name == "billing.middleware" for record in caplog.records)
+
+
+# What Stripe, or something in front of it, may do: (fault, the status of our page, what it says).
+STRIPE_FAILURES = {
+    "a 500": ({"type": "api_error"}, 502, "Stripe couldn't finish this"),
+    "rate limiting": ({"type": "rate_limit"}, 503, "Stripe isn't answering right now"),
+    "a timeout": ({"type": "timeout", "seconds": 3}, 503, "Stripe isn't answering right now"),
+    "an unknown body": (
+        {"type": "respond", "body": {"unexpected": True}},
+        502,
+        "Stripe couldn't finish this",
+    ),
+    "a proxy's page": (
+        {"type": "respond", "status": 502, "body": "<html>Bad Gateway</html>"},
+        502,
+        "Stripe couldn't finish this",
+    ),
+}
+
+
+@pytest.fixture
+def impatient(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.STRIPE_TIMEOUT_SECONDS = 0.3  # so that a timeout fault of 3 s is a timeout
+
+
+@pytest.mark.parametrize("failure", STRIPE_FAILURES)
+def test_stripe_failing_during_checkout_is_a_friendly_page_and_changes_nothing(  # type: ignore[no-untyped-def]
+    stripe_sandbox: StripeSandbox, impatient, caplog, failure: str
+) -> None:
+    fault, status, headline = STRIPE_FAILURES[failure]
+    stripe_sandbox.fault(path="/v1/checkout/sessions", method="POST", **fault)
+    user = make_user()
+    response = person(user).post("/billing/checkout/", {"plan": "pro", "interval": "monthly"})
+    assert response.status_code == status
+    assert headline in page(response) and "Nothing was changed" in page(response)
+    assert any(record.name == "billing.middleware" for record in caplog.records)
+    with tenant_context(user.pk):  # the Stripe customer made on the way is not kept: the request rolled back
+        assert not BillingCustomer.objects.filter(user=user).exists()
+        assert not AuditEntry.objects.filter(user=user, action="billing.checkout_started").exists()
+
+
+@pytest.mark.parametrize("failure", STRIPE_FAILURES)
+def test_stripe_failing_to_open_the_portal_is_a_friendly_page(  # type: ignore[no-untyped-def]
+    stripe_sandbox: StripeSandbox, impatient, failure: str
+) -> None:
+    fault, status, headline = STRIPE_FAILURES[failure]
+    user = make_user()
+    stripe_sandbox.clock_customer(user)
+    stripe_sandbox.fault(path="/v1/billing_portal/sessions", **fault)
+    response = person(user).post("/billing/portal/")
+    assert response.status_code == status
+    assert headline in page(response) and 'href="/billing/"' in page(response)
+
+
+@pytest.mark.parametrize("failure", ["a 500", "an unknown body", "a proxy's page"])
+def test_stripe_failing_on_the_way_back_from_checkout_still_shows_the_waiting_page(  # type: ignore[no-untyped-def]
+    stripe_sandbox: StripeSandbox, failure: str
+) -> None:
+    stripe_sandbox.configure(auto_deliver=False)
+    user = make_user()
+    _, session_id = start_checkout(person(user))
+    stripe_sandbox.complete(session_id)
+    stripe_sandbox.fault(path="/v1/checkout/sessions", method="GET", **STRIPE_FAILURES[failure][0])
+    response = person(user).get("/billing/success/", {"session_id": session_id})
     assert response.status_code == 200
-    assert "reach our payment partner" in response.content.decode()
+    assert "Activating your subscription" in page(response)  # the webhook brings the plan instead
+    assert subscription_of(user) is None
+
+
+@pytest.mark.parametrize("failure", ["a 500", "an unknown body", "a proxy's page"])
+def test_plan_pages_without_prices_when_stripe_cannot_say_them(  # type: ignore[no-untyped-def]
+    stripe_sandbox: StripeSandbox, failure: str
+) -> None:
+    stripe_sandbox.fault(path="/v1/prices", **STRIPE_FAILURES[failure][0])
+    cache.delete(PRICE_CACHE_KEY)
+    assert Client(raise_request_exception=False).get("/pricing/").status_code == 200
+    cache.delete(PRICE_CACHE_KEY)
+    plans = person(make_user()).get("/billing/")
+    assert plans.status_code == 200 and 'name="plan" value="pro"' in page(plans)
+
+
+@pytest.mark.parametrize(
+    "session_id",
+    [
+        "../../etc/passwd",
+        "cs_test_unknown",
+        "cs_live_unknown",
+        "cs_test_" + "a" * 5000,
+        "cs_test_abc/../../v1/customers",
+        "cs_test_abc?expand[]=customer",
+        "cs_test_\x00",
+        "<script>alert(1)</script>",
+        "sub_123",
+        " ",
+    ],
+)
+def test_a_session_id_stripe_does_not_know_is_a_clear_404(
+    stripe_sandbox: StripeSandbox, session_id: str
+) -> None:
+    response = person(make_user()).get("/billing/success/", {"session_id": session_id})
+    assert response.status_code == 404
+    assert "We couldn't find that checkout" in page(response)
+    assert "<script>alert(1)</script>" not in page(response)

@@ -60,7 +60,8 @@ def event_body(event_id: str = "evt_test_signature") -> bytes:
 
 def post(body: bytes, signature: str | None) -> int:
     headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
-    return Client().post("/billing/webhook/", body, content_type="application/json", **headers).status_code
+    client = Client(raise_request_exception=False)  # a crash is a 500 to assert on, as Stripe would see it
+    return client.post("/billing/webhook/", body, content_type="application/json", **headers).status_code
 
 
 @pytest.mark.parametrize(
@@ -78,6 +79,71 @@ def test_bad_or_old_signatures_are_refused_and_nothing_is_stored(case: str, enqu
         "garbage": (body, "not-a-signature"),
     }[case]
     assert post(presented, signature) == 400
+    assert not WebhookEvent.objects.exists()
+    assert enqueued() == []
+
+
+def _event(**changes: Any) -> dict[str, Any]:
+    event = json.loads(event_body())
+    for path, value in changes.items():
+        *parents, name = path.split("__")
+        target = event
+        for parent in parents:
+            target = target[parent]
+        if value is DELETE:
+            del target[name]
+        else:
+            target[name] = value
+    return event
+
+
+DELETE = object()
+NOT_EVENTS: dict[str, Any] = {
+    "an empty object": {},
+    "a list": [],
+    "null": None,
+    "a string": "customer.subscription.updated",
+    "a number": 42,
+    "no data": _event(data=DELETE),
+    "data not an object": _event(data="sub_test_1"),
+    "data.object null": _event(data__object=None),
+    "data.object a list": _event(data__object=[{"id": "sub_test_1"}]),
+    "data.object a string": _event(data__object="sub_test_1"),
+    "no id": _event(id=DELETE),
+    "id a number": _event(id=123),
+    "id an object": _event(id={"id": "evt_1"}),
+    "id with a NUL": _event(id="evt_\u0000"),
+    "id too long": _event(id="evt_" + "x" * 300),
+    "no type": _event(type=DELETE),
+    "type a list": _event(type=["customer.subscription.updated"]),
+    "not an event object": _event(object="subscription"),
+    "created a string": _event(created="yesterday"),
+    "created past year 9999": _event(created=10**12),
+    "livemode a string": _event(livemode="false"),
+    "object id a number": _event(data__object__id=7),
+    "customer a number": _event(data__object__customer=7),
+    "customer with a NUL": _event(data__object__customer="cus_\u0000"),
+    "customer an object without an id": _event(data__object__customer={"email": "x@example.com"}),
+    "subscription a list": _event(type="invoice.paid", data__object__subscription=["sub_test_1"]),
+    "invoice parent a string": _event(type="invoice.paid", data__object__parent="sub_test_1"),
+    "invoice subscription a number": _event(
+        type="invoice.paid", data__object__parent={"subscription_details": {"subscription": 5}}
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*NOT_EVENTS, "nested too deeply", "deeper than JSON goes", "not UTF-8"])
+def test_signed_bodies_not_shaped_like_an_event_are_refused_and_nothing_is_recorded(
+    case: str, enqueued: Any
+) -> None:
+    body = {
+        "nested too deeply": json.dumps(
+            _event(data__object__metadata=json.loads("[" * 40 + "]" * 40))
+        ).encode(),
+        "deeper than JSON goes": b'{"object": "event", "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "not UTF-8": event_body().replace(b"cus_test_1", b"cus_\xff"),
+    }.get(case) or json.dumps(NOT_EVENTS[case]).encode()
+    assert post(body, sign(body, settings.STRIPE_WEBHOOK_SECRET)) == 400
     assert not WebhookEvent.objects.exists()
     assert enqueued() == []
 

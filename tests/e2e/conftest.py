@@ -40,9 +40,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def live_server(sandbox_url: str, live_server):  # type: ignore[no-untyped-def]
-    """pytest-django's live server, started after the vendor sandbox: the server's Content-Security-Policy
-    (built when its middleware loads) names the sandbox's origin as a form target, and the browser
-    checks it when "Connect a bank" redirects there."""
+    """pytest-django's live server, with the vendor sandbox running: the pages it serves send the browser
+    there ("Connect a bank", Checkout)."""
     return live_server
 
 

@@ -674,3 +674,161 @@ def test_state_survives_a_restart(tmp_path: Any) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# -- faults --------------------------------------------------------------------------------------------
+def add_fault(sandbox: str, **spec: Any) -> dict[str, Any]:
+    return dict(control(sandbox, "/faults", spec)["fault"])
+
+
+def test_api_error_and_rate_limit_faults_answer_stripes_errors_then_stop(
+    client: stripe.StripeClient, sandbox: str
+) -> None:
+    add_fault(sandbox, type="api_error")
+    with pytest.raises(stripe.APIError) as failed:
+        client.v1.customers.create(params={"email": "fault@example.com"})
+    assert failed.value.http_status == 500 and failed.value.error.type == "api_error"
+    assert client.v1.customers.list().data == []  # the failed call changed nothing
+
+    add_fault(sandbox, type="rate_limit", count=2)
+    for _ in range(2):
+        with pytest.raises(stripe.RateLimitError) as limited:
+            client.v1.customers.list()
+        assert limited.value.http_status == 429 and limited.value.error.code == "rate_limit"
+    assert client.v1.customers.list().data == []  # used up
+    assert control(sandbox, "/faults", method="GET")["faults"] == []
+
+
+def test_faults_match_a_path_prefix_and_a_method_until_cleared(
+    client: stripe.StripeClient, sandbox: str
+) -> None:
+    fault = add_fault(sandbox, type="api_error", path="/v1/checkout/sessions", method="post", count=None)
+    assert (fault["path"], fault["method"], fault["count"]) == ("/v1/checkout/sessions", "POST", None)
+    customer = client.v1.customers.create(params={"email": "scoped@example.com"})  # another path
+    for _ in range(3):
+        with pytest.raises(stripe.APIError):
+            checkout(client, customer.id)
+    with pytest.raises(stripe.InvalidRequestError):  # a GET of that path is answered as usual
+        client.v1.checkout.sessions.retrieve("cs_test_missing")
+    assert [f["id"] for f in control(sandbox, "/faults", method="GET")["faults"]] == [fault["id"]]
+
+    assert control(sandbox, "/faults", method="DELETE") == {"faults": []}
+    assert checkout(client, customer.id).id.startswith("cs_test_")
+
+
+def test_respond_faults_send_any_status_and_body(client: stripe.StripeClient, sandbox: str) -> None:
+    add_fault(sandbox, type="respond", status=502, body="<html><h1>502 Bad Gateway</h1></html>")
+    with pytest.raises(stripe.APIError) as proxied:
+        client.v1.customers.list()
+    assert proxied.value.http_status == 502 and "Bad Gateway" in str(proxied.value)
+
+    add_fault(sandbox, type="respond", body={"not": "a customer"})
+    status, headers, raw = send(
+        sandbox, "GET", "/v1/customers/cus_anything", headers={"Authorization": "Bearer sk_test_x"}
+    )
+    assert (status, json.loads(raw)) == (200, {"not": "a customer"})
+    assert headers["Content-Type"] == "application/json"
+
+
+def test_a_timeout_fault_answers_late_so_the_client_gives_up(sandbox: str) -> None:
+    impatient = stripe.StripeClient(
+        "sk_test_x",
+        base_addresses={"api": sandbox},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=0.2),
+    )
+    add_fault(sandbox, type="timeout", seconds=1, path="/v1/customers", method="GET")
+    with pytest.raises(stripe.APIConnectionError):
+        impatient.v1.customers.list()
+    assert impatient.v1.customers.list().data == []  # the next call is answered in time
+
+
+@pytest.mark.parametrize(
+    ("spec", "param"),
+    [
+        ({"type": "meteor"}, "type"),
+        ({}, "type"),
+        ({"type": "api_error", "path": "/_sandbox/stripe/config"}, "path"),
+        ({"type": "api_error", "method": "PATCH"}, "method"),
+        ({"type": "api_error", "count": 0}, "count"),
+        ({"type": "api_error", "count": "2"}, "count"),
+        ({"type": "respond", "status": 99}, "status"),
+        ({"type": "timeout", "seconds": -1}, "seconds"),
+        ({"type": "timeout", "seconds": 1e9}, "seconds"),
+        ({"type": "api_error", "paht": "/v1/customers"}, "paht"),
+    ],
+)
+def test_invalid_faults_are_refused_in_stripes_shape(sandbox: str, spec: dict[str, Any], param: str) -> None:
+    status, _, raw = send(
+        sandbox,
+        "POST",
+        "/_sandbox/stripe/faults",
+        json.dumps(spec).encode(),
+        {"Content-Type": "application/json"},
+    )
+    assert status == 400
+    error = json.loads(raw)["error"]
+    assert (error["type"], error["param"]) == ("invalid_request_error", param)
+    assert control(sandbox, "/faults", method="GET")["faults"] == []
+
+
+def test_reset_clears_faults(client: stripe.StripeClient, sandbox: str) -> None:
+    add_fault(sandbox, type="api_error", count=None)
+    control(sandbox, "/reset")
+    assert client.v1.customers.list().data == []
+
+
+# -- where the browser reaches the hosted pages --------------------------------------------------------
+def test_hosted_page_urls_use_the_public_url_and_reset_returns_the_environments() -> None:
+    proc, url = start_sandbox({"SANDBOX_PUBLIC_URL": "http://sandbox.example:8765/"})
+    try:
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": url}, max_network_retries=0)
+        assert control(url, "/config", method="GET")["public_url"] == "http://sandbox.example:8765"
+        customer = client.v1.customers.create(params={"email": "public@example.com"})
+        assert checkout(client, customer.id).url.startswith(
+            "http://sandbox.example:8765/_sandbox/stripe/checkout/"
+        )
+
+        assert control(url, "/config", {"public_url": "http://localhost:9999/"})["public_url"] == (
+            "http://localhost:9999"
+        )
+        session = checkout(client, customer.id, trial_days=None)
+        assert session.url.startswith("http://localhost:9999/_sandbox/stripe/checkout/cs_test_")
+        portal = client.v1.billing_portal.sessions.create(params={"customer": customer.id})
+        assert portal.url.startswith("http://localhost:9999/_sandbox/stripe/portal/bps_")
+        control(url, f"/checkout/{session.id}/complete", {"outcome": "pay"})
+        invoice = client.v1.invoices.list(params={"customer": customer.id}).data[0]
+        assert invoice.hosted_invoice_url.startswith("http://localhost:9999/_sandbox/stripe/invoices/in_")
+
+        control(url, "/config", {"public_url": ""})  # none: the address the API call came to
+        assert checkout(client, customer.id).url.startswith(f"{url}/_sandbox/stripe/checkout/")
+        status, _, raw = send(
+            url,
+            "POST",
+            "/_sandbox/stripe/config",
+            b'{"public_url": "ftp://x"}',
+            {"Content-Type": "application/json"},
+        )
+        assert status == 400 and json.loads(raw)["error"]["param"] == "public_url"
+
+        assert control(url, "/reset")["config"]["public_url"] == "http://sandbox.example:8765"
+        assert control(url, "/config", method="GET")["public_url"] == "http://sandbox.example:8765"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_sandbox_started_for_tests_ignores_the_public_url_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # That address names the developer's own sandbox (`make run`); this one is on a port of its own.
+    monkeypatch.setenv("SANDBOX_PUBLIC_URL", "http://127.0.0.1:8765")
+    proc, url = start_sandbox()
+    try:
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": url}, max_network_retries=0)
+        assert control(url, "/config", method="GET")["public_url"] == ""
+        customer = client.v1.customers.create(params={"email": "local@example.com"})
+        assert checkout(client, customer.id).url.startswith(f"{url}/_sandbox/stripe/checkout/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
