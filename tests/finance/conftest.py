@@ -9,6 +9,9 @@ import pytest
 from finance import plaid
 from finance.models import PlaidItem
 from finance.services.items import plaid_item_link
+from tests.finance.credit_factories import experian_responses, experian_sandbox_fixture
+
+__all__ = ["experian_responses", "experian_sandbox_fixture"]  # fixtures for every finance test
 
 
 class PlaidSandbox:

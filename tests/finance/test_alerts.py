@@ -32,7 +32,6 @@ from tests.finance.credit_factories import (
     backdate_reports,
     consent,
 )
-from tests.finance.credit_factories import experian_sandbox_fixture as experian_sandbox_fixture
 from tests.finance.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])

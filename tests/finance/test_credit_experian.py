@@ -11,7 +11,6 @@ from django.core.cache import cache
 from finance import experian
 from finance.credit_parser import parse_report
 from tests.finance.credit_factories import ExperianSandbox, applicant
-from tests.finance.credit_factories import experian_sandbox_fixture as experian_sandbox_fixture
 
 REPORT = experian.REPORT_PATH
 

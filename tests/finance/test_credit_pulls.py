@@ -23,12 +23,8 @@ from tests.finance.credit_factories import (
     ExperianSandbox,
     backdate_reports,
     consent,
-    experian_responses,
     sent_account_numbers,
 )
-from tests.finance.credit_factories import experian_sandbox_fixture as experian_sandbox_fixture
-
-__all__ = ["experian_responses"]  # a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
