@@ -1,9 +1,18 @@
 from django.urls import path
 
+from finance.views import accounts as account_views
+from finance.views import alerts as alert_views
 from finance.views import banking as views
+from finance.views import credit as credit_views
+from finance.views import dashboard as dashboard_views
+from finance.views import imports as import_views
+from finance.views import onboarding as onboarding_views
+from finance.views import settings as settings_views
+from finance.views import transactions as transaction_views
 
 app_name = "finance"
 urlpatterns = [
+    # Bank connections (Plaid Link and the items behind them)
     path("connections/", views.connection_list, name="connections"),
     path("connections/new/", views.connection_new, name="connection-new"),
     path("connections/callback/", views.link_callback, name="link-callback"),
@@ -11,13 +20,7 @@ urlpatterns = [
     path("connections/<int:pk>/relink/", views.connection_relink, name="connection-relink"),
     path("connections/<int:pk>/sync/", views.connection_sync, name="connection-sync"),
     path("connections/<int:pk>/remove/", views.connection_remove, name="connection-remove"),
-]
-
-# Credit reports and alerts (issue #4).
-from finance.views import alerts as alert_views  # noqa: E402
-from finance.views import credit as credit_views  # noqa: E402
-
-urlpatterns += [
+    # Credit reports and alerts
     path("credit/", credit_views.credit_overview, name="credit"),
     path("credit/consent/", credit_views.credit_consent, name="credit-consent"),
     path("credit/consent/withdraw/", credit_views.credit_consent_withdraw, name="credit-consent-withdraw"),
@@ -27,17 +30,7 @@ urlpatterns += [
     path("alerts/read-all/", alert_views.alerts_read_all, name="alerts-read-all"),
     path("alerts/<int:pk>/read/", alert_views.alert_read, name="alert-read"),
     path("alerts/<int:pk>/dismiss/", alert_views.alert_dismiss, name="alert-dismiss"),
-]
-
-# The app's pages: dashboard, transactions, accounts, import, onboarding, settings (issue #6).
-from finance.views import accounts as account_views  # noqa: E402
-from finance.views import dashboard as dashboard_views  # noqa: E402
-from finance.views import imports as import_views  # noqa: E402
-from finance.views import onboarding as onboarding_views  # noqa: E402
-from finance.views import settings as settings_views  # noqa: E402
-from finance.views import transactions as transaction_views  # noqa: E402
-
-urlpatterns += [
+    # Dashboard, accounts, transactions, import, onboarding, settings
     path("", dashboard_views.dashboard, name="dashboard"),
     path("sync-status/", dashboard_views.sync_status, name="sync-status"),
     path("accounts/", account_views.account_list, name="accounts"),
