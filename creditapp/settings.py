@@ -94,7 +94,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "finance.context_processors.alerts",
-            ]
+            ],
+            "builtins": ["creditapp.site_tags"],
         },
     }
 ]

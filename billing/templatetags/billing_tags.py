@@ -64,13 +64,3 @@ def trial_days() -> int:
 def for_plan(by_code: Mapping[str, Any], plan: plan_table.Plan) -> Any:
     """`prices|for_plan:plan`: a plan's entry in a mapping keyed by plan code."""
     return by_code.get(plan.code) if by_code else None
-
-
-@register.simple_tag
-def site_name() -> str:
-    return str(settings.SITE_NAME)
-
-
-@register.simple_tag
-def site_url() -> str:
-    return str(settings.SITE_URL)
