@@ -1,4 +1,5 @@
-"""The one migration operation that puts a table under row-level security."""
+"""Migration operations for row-level security: the one that puts a table under it, and the wrapper a
+data migration on such tables runs in."""
 
 from __future__ import annotations
 
@@ -95,3 +96,18 @@ class SameTenantForeignKey(migrations.RunSQL):
 
     def describe(self) -> str:
         return f"Same-tenant foreign key {self.table}.{self.column} → {self.parent}"
+
+
+def run_python_unforced(
+    tables: tuple[str, ...], code: Any, reverse_code: Any = migrations.RunPython.noop
+) -> list[migrations.operations.base.Operation]:
+    """`RunPython(code)` on tables that force row-level security. The owner running migrations has no
+    policy and would see no rows, so the code runs between NO FORCE and FORCE. DDL is transactional and
+    ALTER TABLE locks the table, so no other session ever sees a table unforced."""
+    no_force = tuple(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY" for table in tables)
+    force = tuple(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY" for table in tables)
+    return [
+        migrations.RunSQL(no_force, reverse_sql=force),
+        migrations.RunPython(code, reverse_code),
+        migrations.RunSQL(force, reverse_sql=no_force),
+    ]

@@ -1,10 +1,9 @@
 """Keep only the last four digits of credit account numbers: in tradeline rows, in tradeline identities
 (and the new-account alert keys made from them), and in the stored raw reports.
 
-These tables force row-level security and the owner running migrations has no policy, so it would see
-no rows: the data step runs between NO FORCE and FORCE. DDL is transactional and ALTER TABLE locks the
-table, so no other session ever sees a table unforced. Shrinking the column to four characters at the
-end makes the migration fail, rather than pass quietly, if any row was missed.
+These tables force row-level security, so the data step runs unforced (creditapp.tenancy.operations).
+Shrinking the column to four characters at the end makes the migration fail, rather than pass quietly,
+if any row was missed.
 """
 
 import json
@@ -13,11 +12,10 @@ from typing import Any
 from django.db import migrations, models
 
 from creditapp import crypto
+from creditapp.tenancy.operations import run_python_unforced
 from finance.credit_parser import last_four, without_account_numbers
 
 TABLES = ("finance_tradeline", "finance_creditreport", "finance_alert")
-NO_FORCE = tuple(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY" for table in TABLES)
-FORCE = tuple(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY" for table in TABLES)
 IDENTITY_LENGTH = 120  # Tradeline.identity's max_length, as finance.services.credit stores it
 ACCOUNT_ALERT = "account:"  # finance.services.alerts keys a new account's alert by its identity
 BATCH = 1000
@@ -75,9 +73,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RenameField(model_name="tradeline", old_name="account_mask", new_name="account_last4"),
-        migrations.RunSQL(NO_FORCE, reverse_sql=FORCE),
-        migrations.RunPython(keep_last_four, migrations.RunPython.noop),
-        migrations.RunSQL(FORCE, reverse_sql=NO_FORCE),
+        *run_python_unforced(TABLES, keep_last_four),
         migrations.AlterField(
             model_name="tradeline",
             name="account_last4",
