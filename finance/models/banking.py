@@ -68,6 +68,11 @@ class PlaidItem(TenantOwned):
         return self.sync_state
 
 
+def account_number_shown(last_digits: str) -> str:
+    """How every page shows an account number of which we keep the last digits: "•• 1197"."""
+    return f"•• {last_digits}" if last_digits else ""
+
+
 class Account(TenantOwned):
     """A bank or card account. Money is integer minor units beside its ISO currency code.
 
@@ -115,6 +120,10 @@ class Account(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.name} ••{self.mask}" if self.mask else self.name
+
+    @property
+    def mask_display(self) -> str:
+        return account_number_shown(self.mask)
 
     @property
     def utilisation_bp(self) -> int | None:

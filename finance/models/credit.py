@@ -15,6 +15,7 @@ from django.utils import timezone
 from creditapp import crypto
 from creditapp.tenancy.models import TenantOwned
 from finance.credit_parser import ACCOUNT_TYPES, STATUS_LABELS
+from finance.models.banking import account_number_shown
 from finance.money import utilisation_bp
 
 
@@ -177,7 +178,7 @@ class Tradeline(TenantOwned):
     @property
     def account_display(self) -> str:
         """The account number as every page shows it: "•• 1197" ("" when the report showed no digits)."""
-        return f"•• {self.account_last4}" if self.account_last4 else ""
+        return account_number_shown(self.account_last4)
 
     @property
     def type_label(self) -> str:
