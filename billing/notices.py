@@ -25,12 +25,12 @@ FREE_TRIAL_REMINDER_DAYS = 3  # like Stripe's trial_will_end
 
 
 def _local(moment: datetime | None, user_id: int) -> str:
-    """ "5 March 2026" in the person's timezone."""
+    """ "Mar 5, 2026" in the person's timezone."""
     if moment is None:
         return ""
     zone = User.objects.filter(pk=user_id).values_list("timezone", flat=True).first() or "UTC"
     day = timezone.localtime(moment, ZoneInfo(zone))
-    return f"{day.day} {day:%B %Y}"
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 def _draft(severity: str, dedupe_key: str, title: str, body: str, *, subject: str = "") -> Draft:

@@ -61,7 +61,7 @@ def _history_chart(snapshots: list[BalanceSnapshot], account: Account) -> dict[s
     return {
         "type": "line",
         "data": {
-            "labels": [s.date.strftime("%-d %b") for s in points],
+            "labels": [f"{s.date:%b} {s.date.day}" for s in points],
             "datasets": [
                 {
                     "label": label,

@@ -68,7 +68,7 @@ def test_a_failed_payment_tells_the_person_once(  # type: ignore[no-untyped-def]
         "/billing/",
     )
     grace_end = subscription_of(user).grace_ends_at()
-    assert f"Update your card by {grace_end.day} {grace_end:%B %Y}" in alert.body
+    assert f"Update your card by {grace_end:%b} {grace_end.day}, {grace_end.year}" in alert.body
     assert enqueued().count("billing.send_notice") == 1
 
     send_notice(user.pk, alert.pk)  # what the worker runs
@@ -96,7 +96,7 @@ def test_a_trial_about_to_end_is_announced_and_a_late_notice_is_not(stripe_webho
 
     assert WebhookEvent.objects.filter(type="customer.subscription.trial_will_end").count() == 2
     [alert] = billing_alerts(on_time)
-    assert alert.title == "Your Pro trial ends on 15 January 2026"
+    assert alert.title == "Your Pro trial ends on Jan 15, 2026"
     assert "we'll charge your card for Pro" in alert.body
     # By the time the late user's notice was processed the trial had become a paid subscription.
     assert subscription_of(late).status == "active"
@@ -130,7 +130,10 @@ def test_the_free_trial_reminder_comes_once_before_the_trial_ends(enqueued: Any,
     assert send_free_trial_reminders() == 0
     [alert] = billing_alerts(due)
     ends = due.date_joined + timedelta(days=14)
-    assert (alert.title, alert.severity) == (f"Your free trial ends on {ends.day} {ends:%B %Y}", "warning")
+    assert (alert.title, alert.severity) == (
+        f"Your free trial ends on {ends:%b} {ends.day}, {ends.year}",
+        "warning",
+    )
     assert all(billing_alerts(user) == [] for user in (early, over, subscribed, unverified))
     assert enqueued().count("billing.send_notice") == 1
 

@@ -81,7 +81,7 @@ def test_the_list_shows_balances_limits_and_statement_facts(wallet) -> None:  # 
         "$1,000.00",
         "$380.00",
         "$25.00",
-        "25 Nov 2026",
+        "Nov 25, 2026",
         "24.99 %",
         "41.2 %",
         'x1="30%"',
@@ -110,8 +110,8 @@ def test_the_detail_page_charts_a_year_of_balances_and_lists_recent_transactions
     for text in (
         "Statement balance",
         "$380.00",
-        "28 Oct 2026",
-        "$100.00 on 20 Oct 2026",
+        "Oct 28, 2026",
+        "$100.00 on Oct 20, 2026",
         "Balance transfer",
         "0.00 %",
     ):
