@@ -3,30 +3,35 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := .venv/bin/python
 ARGS ?=
 
-.PHONY: install run test manage audit bench-sync lint stop
+.PHONY: install run test manage audit bench-sync lint imports stop
 
 install:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv
 	@$(UV) sync --frozen --quiet
 
 run: install
-	@$(PY) -m creditapp.devstack run
+	@$(PY) -m tools.devstack run
 
 test: install
-	@$(PY) -m creditapp.devstack test $(ARGS)
+	@$(PY) -m tools.devstack test $(ARGS)
 
 # Any management command with the development environment, e.g. make manage ARGS="createsuperuser".
 manage: install
-	@$(PY) -m creditapp.devstack manage $(ARGS)
+	@$(PY) -m tools.devstack manage $(ARGS)
 
 audit: install
-	@$(PY) -m creditapp.devstack audit
+	@$(PY) -m tools.devstack audit
 
 bench-sync: install
-	@$(PY) -m creditapp.devstack script benchmarks/sync_ingest.py $(ARGS)
+	@$(PY) -m tools.devstack script benchmarks/sync_ingest.py $(ARGS)
+
+# The import contracts alone (pyproject's [tool.importlinter]): layers, and the sandbox kept apart.
+imports: install
+	@.venv/bin/lint-imports --no-cache
 
 lint: install
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && APP_ENV=development $(PY) -m mypy .
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && .venv/bin/lint-imports --no-cache \
+		&& APP_ENV=development $(PY) -m mypy .
 
 stop:
-	@$(PY) -m creditapp.devstack stop
+	@$(PY) -m tools.devstack stop

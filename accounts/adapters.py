@@ -8,7 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 
-from creditapp import crypto
+from creditapp.core import crypto
 
 
 @dataclass(frozen=True)

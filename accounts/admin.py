@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
+from accounts.api_keys import api_key_revoke
 from accounts.models import ApiKey, AuditEntry, User
 
 
@@ -77,8 +78,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
-        from accounts.api.keys import api_key_revoke
-
         for key in queryset.filter(revoked_at__isnull=True):
             api_key_revoke(owner_id=key.owner_id, key_pk=key.pk)
         self.message_user(request, "Revoked.")

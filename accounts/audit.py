@@ -1,4 +1,4 @@
-"""The audit log: one call per recorded action."""
+"""The audit log: one call per recorded action, written into the trail of the person it concerns."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.models import AuditEntry
-from creditapp.http import client_ip
+from creditapp.core.request import client_ip
+from creditapp.tenancy.db import insert_as_owner
 
 
 def _actor_id(actor: Any) -> int | None:
@@ -22,13 +23,15 @@ def audit_record(
     details: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         user_id=user_id,
         actor_id=_actor_id(actor),
         action=action,
         details=details or {},
         ip_address=client_ip(request) if request is not None else None,
     )
+    insert_as_owner(entry)
+    return entry
 
 
 def audit_maintenance(

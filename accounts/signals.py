@@ -10,14 +10,12 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from accounts.audit import audit_record
-from creditapp.tenancy.db import tenant_context
 
 
 def _record(action: str, user: Any, request: Any, **details: Any) -> None:
     if user is None or not getattr(user, "pk", None):
         return
-    with tenant_context(user.pk):
-        audit_record(action, user_id=user.pk, actor=user, details=details, request=request)
+    audit_record(action, user_id=user.pk, actor=user, details=details, request=request)
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from billing.plans import FEATURES, plans_with
-from billing.selectors import entitlements_for_request, institution_allowance
+from billing.selectors import entitlements_for_request
 
 View = Callable[..., HttpResponse]
 
@@ -61,19 +61,6 @@ def plan_required(view: View) -> View:
         if entitlements_for_request(request).read_only:
             message = "Your account is read-only until you choose a plan: your data is safe and still here."
             return upgrade_response(request, message)
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def institution_slot_required(view: View) -> View:
-    """For "connect a bank": refuse when the plan's institution limit is reached."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        allowance = institution_allowance(request.user)
-        if not allowance.allowed:
-            return upgrade_response(request, allowance.message)
         return view(request, *args, **kwargs)
 
     return wrapped

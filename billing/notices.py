@@ -5,32 +5,28 @@ per real event."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
 from billing.models import Subscription, WebhookEvent
 from billing.selectors import entitlements
-from creditapp.tenancy.db import maintenance_access, tenant_context
-from finance.models import Alert
-from finance.services.alerts import Draft, alert_raise
+from creditapp.core.localtime import local_day_label
+from creditapp.core.queue import enqueue_on_commit
+from creditapp.tenancy.db import maintenance_access
+from notifications.models import Alert
+from notifications.services import Draft, notification_raise
 
 FREE_TRIAL_REMINDER_DAYS = 3  # like Stripe's trial_will_end
 
 
 def _local(moment: datetime | None, user_id: int) -> str:
     """ "Mar 5, 2026" in the person's timezone."""
-    if moment is None:
-        return ""
-    zone = User.objects.filter(pk=user_id).values_list("timezone", flat=True).first() or "UTC"
-    day = timezone.localtime(moment, ZoneInfo(zone))
-    return f"{day:%b} {day.day}, {day.year}"
+    return local_day_label(moment, User.objects.filter(pk=user_id).values_list("timezone", flat=True).first())
 
 
 def _draft(severity: str, dedupe_key: str, title: str, body: str, *, subject: str = "") -> Draft:
@@ -80,13 +76,10 @@ def _notice(event: WebhookEvent, subscription: Subscription) -> Draft | None:
 
 def _notify(user_id: int, draft: Draft) -> Alert | None:
     """Raise the alert and, when it is new, email it once the transaction commits."""
-    from billing.tasks import send_notice
-
     with transaction.atomic():
-        alert = alert_raise(user_id=user_id, draft=draft)
+        alert = notification_raise(user_id=user_id, draft=draft)
         if alert is not None:
-            alert_pk = alert.pk
-            transaction.on_commit(lambda: send_notice.delay(user_id, alert_pk))
+            enqueue_on_commit("billing.send_notice", user_id, alert.pk)
     return alert
 
 
@@ -97,42 +90,43 @@ def billing_notice_raise(*, event: WebhookEvent, subscription: Subscription) -> 
     return _notify(subscription.user_id, draft) if draft is not None else None
 
 
-def free_trial_reminders_send(*, now: datetime | None = None) -> int:
-    """Remind everyone whose free trial ends within FREE_TRIAL_REMINDER_DAYS and who has not chosen a
-    plan: once each, however often the schedule runs. Returns how many were reminded now."""
-    now = now or timezone.now()
+def free_trial_candidates(*, now: datetime) -> list[int]:
+    """Everyone verified whose free trial ends within FREE_TRIAL_REMINDER_DAYS and who has no
+    subscription (the schedule then reminds each, as that person)."""
     trial = timedelta(days=settings.TRIAL_DAYS)
     joined = {
         "date_joined__gt": now - trial,
         "date_joined__lte": now - trial + timedelta(days=FREE_TRIAL_REMINDER_DAYS),
     }
     people = User.objects.filter(is_active=True, emailaddress__verified=True, **joined)  # nobody unverified
-    candidates = list(people.values_list("pk", flat=True).distinct())
+    candidates = set(people.values_list("pk", flat=True).distinct())
     with maintenance_access("schedule: free-trial reminders"):
         subscribed = set(
             Subscription.objects.filter(user_id__in=candidates).values_list("user_id", flat=True)
         )
-    reminded = 0
-    for user in User.objects.filter(pk__in=set(candidates) - subscribed):
-        rights = entitlements(user, at=now)
-        if rights.status != "trial" or rights.trial_ends_at is None:
-            continue
-        ends = _local(rights.trial_ends_at, user.pk)
-        draft = _draft(
-            Alert.Severity.WARNING, "billing:free_trial_ends",
-            f"Your free trial ends on {ends}",
-            "After that your account becomes read-only: everything in it stays, but banks stop "
-            "syncing and credit checks pause. Choose a plan to keep it up to date.",
-        )  # fmt: skip
-        reminded += _notify(user.pk, draft) is not None
-    return reminded
+    return sorted(candidates - subscribed)
+
+
+def free_trial_reminder_send(*, user_id: int, now: datetime) -> bool:
+    """Remind one person whose free trial is about to end, once however often the schedule runs;
+    True when reminded now."""
+    rights = entitlements(User.objects.get(pk=user_id), at=now)
+    if rights.status != "trial" or rights.trial_ends_at is None:
+        return False
+    ends = _local(rights.trial_ends_at, user_id)
+    draft = _draft(
+        Alert.Severity.WARNING, "billing:free_trial_ends",
+        f"Your free trial ends on {ends}",
+        "After that your account becomes read-only: everything in it stays, but banks stop "
+        "syncing and credit checks pause. Choose a plan to keep it up to date.",
+    )  # fmt: skip
+    return _notify(user_id, draft) is not None
 
 
 def billing_notice_send(*, user_id: int, alert_pk: int) -> None:
     """Email one billing alert to its owner."""
-    with tenant_context(user_id):
-        alert = Alert.objects.get(pk=alert_pk, user_id=user_id, kind=Alert.Kind.BILLING)
-        email = User.objects.values_list("email", flat=True).get(pk=user_id)
+    alert = Alert.objects.get(pk=alert_pk, user_id=user_id, kind=Alert.Kind.BILLING)
+    email = User.objects.values_list("email", flat=True).get(pk=user_id)
     context = {"alert": alert, "url": settings.SITE_URL + alert.link}
     send_mail(
         subject=f"[creditapp] {alert.title}",

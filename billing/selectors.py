@@ -1,8 +1,4 @@
-"""Reads: what a person's plan entitles them to, and their billing rows.
-
-Tenant rows are read inside `tenant_context(user)`, so these work the same from a request, a worker
-or the API-key authentication (which runs before DRF sets the tenant).
-"""
+"""Reads: what a person's plan entitles them to, and their billing rows (in the caller's tenant)."""
 
 from __future__ import annotations
 
@@ -15,8 +11,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import BillingCustomer, Subscription
-from billing.plans import EXPIRED, TRIAL, Cadence, Plan
-from creditapp.tenancy.db import tenant_context
+from billing.plans import EXPIRED, FEATURES, TRIAL, Plan
+
+# The plan fields that say what a person may use (the rest name, rank and price the plan).
+GRANTS = frozenset({*FEATURES, "credit_refresh", "max_institutions"})
 
 
 @dataclass(frozen=True)
@@ -34,33 +32,11 @@ class Entitlements:
     grace_ends_at: datetime | None = None
     latest: Subscription | None = field(default=None, compare=False)  # the newest row, for messages
 
-    @property
-    def api_access(self) -> bool:
-        return self.plan.api_access
-
-    @property
-    def email_summaries(self) -> bool:
-        return self.plan.email_summaries
-
-    @property
-    def credit_refresh(self) -> Cadence | None:
-        return self.plan.credit_refresh
-
-    @property
-    def max_institutions(self) -> int:
-        return self.plan.max_institutions
-
-    @property
-    def csv_export(self) -> bool:
-        return self.plan.csv_export
-
-    @property
-    def advanced_charts(self) -> bool:
-        return self.plan.advanced_charts
-
-    @property
-    def family_sharing(self) -> bool:
-        return self.plan.family_sharing
+    def __getattr__(self, name: str) -> Any:
+        """What the plan grants (`api_access`, `max_institutions`, `credit_refresh`…) reads through to it."""
+        if name in GRANTS:
+            return getattr(self.plan, name)
+        raise AttributeError(name)
 
     @property
     def read_only(self) -> bool:
@@ -71,27 +47,20 @@ class Entitlements:
 
 
 def subscriptions_for(*, user_id: int) -> QuerySet[Subscription]:
-    return Subscription.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+    return Subscription.objects.for_user(user_id).order_by("-created_at", "-id")
 
 
 def billing_customer_id(*, user_id: int) -> str | None:
-    with tenant_context(user_id):
-        return (
-            BillingCustomer.objects.filter(user_id=user_id)
-            .values_list("stripe_customer_id", flat=True)
-            .first()
-        )
+    return BillingCustomer.objects.for_user(user_id).values_list("stripe_customer_id", flat=True).first()
 
 
 def live_subscription(*, user_id: int) -> Subscription | None:
     """The subscription Stripe still bills, if any: changes go through the portal, not a new Checkout."""
-    with tenant_context(user_id):
-        return subscriptions_for(user_id=user_id).filter(status__in=Subscription.LIVE_STATUSES).first()
+    return subscriptions_for(user_id=user_id).filter(status__in=Subscription.LIVE_STATUSES).first()
 
 
 def had_trial(*, user_id: int) -> bool:
-    with tenant_context(user_id):
-        return subscriptions_for(user_id=user_id).filter(trial_end__isnull=False).exists()
+    return subscriptions_for(user_id=user_id).filter(trial_end__isnull=False).exists()
 
 
 def entitlements(user: Any, *, at: datetime | None = None) -> Entitlements:
@@ -99,8 +68,7 @@ def entitlements(user: Any, *, at: datetime | None = None) -> Entitlements:
     at = at or timezone.now()
     if user is None or not user.is_authenticated:
         return Entitlements(plan=EXPIRED, status="expired")
-    with tenant_context(user.pk):
-        rows = list(subscriptions_for(user_id=user.pk))
+    rows = list(subscriptions_for(user_id=user.pk))
     granting = [row for row in rows if row.grants_at(at)]
     latest = rows[0] if rows else None
     if granting:
@@ -125,34 +93,3 @@ def entitlements_for_request(request: Any) -> Entitlements:
         cached = (request.user.pk, entitlements(request.user))
         request._billing_entitlements = cached
     return cached[1]
-
-
-# --- the institution limit (called by finance's "connect a bank" view) -----------------------------
-@dataclass(frozen=True)
-class InstitutionAllowance:
-    used: int
-    limit: int
-    plan: Plan
-
-    @property
-    def allowed(self) -> bool:
-        return self.used < self.limit
-
-    @property
-    def message(self) -> str:
-        if self.plan is EXPIRED:
-            return "Your free trial has ended. Choose a plan to connect banks and keep your data up to date."
-        return (
-            f"The {self.plan.name} plan connects up to {self.limit} bank{'s' if self.limit != 1 else ''}, "
-            f"and you have {self.used}. Upgrade to connect more."
-        )
-
-
-def institution_allowance(user: Any, *, at: datetime | None = None) -> InstitutionAllowance:
-    """How many bank connections `user` has and may have; `.allowed` says whether one more fits."""
-    from finance.models import PlaidItem
-
-    plan = entitlements(user, at=at).plan
-    with tenant_context(user.pk):
-        used = PlaidItem.objects.filter(user_id=user.pk).count()
-    return InstitutionAllowance(used=used, limit=plan.max_institutions, plan=plan)

@@ -25,7 +25,8 @@ from billing.models import BillingCustomer, Subscription, WebhookEvent
 from billing.notices import billing_notice_raise
 from billing.plans import Interval, Plan, plan_for_price
 from billing.selectors import billing_customer_id, had_trial, live_subscription
-from creditapp.tenancy.db import maintenance_access, tenant_context
+from creditapp.core.queue import enqueue_on_commit
+from creditapp.tenancy.db import maintenance_access
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def billing_customer_ensure(*, user: Any) -> str:
     customer = stripe_api.customer_create(
         user_id=user.pk, email=user.email, idempotency_key=f"customer-{user.pk}-{fingerprint}"
     )
-    with tenant_context(user.pk):
+    with transaction.atomic():
         row, created = BillingCustomer.objects.get_or_create(
             user_id=user.pk, defaults={"stripe_customer_id": customer.id}
         )
@@ -139,7 +140,7 @@ def checkout_start(*, user: Any, plan: Plan, interval: Interval, success_url: st
         success_url=success_url, cancel_url=cancel_url,
         idempotency_key=f"checkout-{user.pk}-{price_id}-{trial_days or 0}-{minute}",
     )  # fmt: skip
-    with tenant_context(user.pk):
+    with transaction.atomic():
         details = {"session": session.id, "plan": plan.code, "interval": interval, "trial_days": trial_days}
         audit_record("billing.checkout_started", user_id=user.pk, details=details)
     return str(session.url)
@@ -163,8 +164,8 @@ def subscription_sync(*, user_id: int, remote: stripe.Subscription) -> Subscript
         log.warning("subscription %s uses price %r, which is none of STRIPE_PRICES", remote.id, price_id)
     # Since API version 2025-03-31 the period lives on the items; older versions had it on the subscription.
     period_end = _field(item, "current_period_end") or _field(remote, "current_period_end")
-    with tenant_context(user_id):
-        existing = Subscription.objects.filter(user_id=user_id, stripe_subscription_id=remote.id).first()
+    with transaction.atomic():
+        existing = Subscription.objects.for_user(user_id).filter(stripe_subscription_id=remote.id).first()
         past_due_since = None
         if remote.status == Subscription.Status.PAST_DUE:
             past_due_since = (existing.past_due_since if existing else None) or timezone.now()
@@ -203,10 +204,10 @@ def subscription_refresh(*, user_id: int, customer_id: str, subscription_id: str
         except stripe.InvalidRequestError as error:
             if error.http_status != 404:
                 raise
-            with tenant_context(user_id):  # gone at Stripe (a deleted test clock, say): it grants nothing
-                Subscription.objects.filter(user_id=user_id, stripe_subscription_id=subscription_id).update(
-                    status=Subscription.Status.CANCELED, past_due_since=None, ended_at=timezone.now()
-                )
+            # Gone at Stripe (a deleted test clock, say): it grants nothing.
+            Subscription.objects.for_user(user_id).filter(stripe_subscription_id=subscription_id).update(
+                status=Subscription.Status.CANCELED, past_due_since=None, ended_at=timezone.now()
+            )
             return None
         if _id(remote.customer) != customer_id:
             raise UnknownCustomer(f"subscription {subscription_id} is not customer {customer_id}'s")
@@ -251,8 +252,6 @@ def _event_ids(event_type: str, obj: Any) -> dict[str, str]:
 
 def webhook_event_record(*, event: stripe.Event) -> tuple[WebhookEvent, bool]:
     """Store a verified event once; the first time, queue its processing after commit."""
-    from billing.tasks import process_stripe_event
-
     with transaction.atomic():
         record, created = WebhookEvent.objects.get_or_create(
             event_id=event.id,
@@ -264,7 +263,7 @@ def webhook_event_record(*, event: stripe.Event) -> tuple[WebhookEvent, bool]:
             },
         )
         if created:
-            transaction.on_commit(lambda: process_stripe_event.delay(record.pk))
+            enqueue_on_commit("billing.process_stripe_event", record.pk)
     return record, created
 
 
@@ -278,6 +277,12 @@ def _owner_of(customer_id: str) -> int | None:
     return owner
 
 
+def webhook_event_owner(event_pk: int) -> int | None:
+    """The person a stored event is about (its processing runs as them), or None when nobody is."""
+    customer_id = WebhookEvent.objects.filter(pk=event_pk).values_list("customer_id", flat=True).first()
+    return _owner_of(customer_id) if customer_id else None
+
+
 def _apply(event: WebhookEvent) -> None:
     if not event.customer_id:
         raise UnknownCustomer(f"{event.type} {event.event_id} names no customer")
@@ -289,10 +294,7 @@ def _apply(event: WebhookEvent) -> None:
         subscription = subscription_refresh(
             user_id=owner, customer_id=event.customer_id, subscription_id=event.subscription_id
         )
-    with tenant_context(owner):
-        audit_record(
-            "billing.stripe_event", user_id=owner, details={"event": event.event_id, "type": event.type}
-        )
+    audit_record("billing.stripe_event", user_id=owner, details={"event": event.event_id, "type": event.type})
     if subscription is not None:
         billing_notice_raise(event=event, subscription=subscription)
 
@@ -325,8 +327,6 @@ def webhook_event_process(*, event_pk: int) -> WebhookEvent:
 
 def webhook_events_replay(*, event_pks: list[int]) -> int:
     """Queue unprocessed (failed or stuck) events again; processed ones are left alone."""
-    from billing.tasks import process_stripe_event
-
     pending = list(
         WebhookEvent.objects.filter(pk__in=event_pks)
         .exclude(status=WebhookEvent.Status.PROCESSED)
@@ -334,5 +334,5 @@ def webhook_events_replay(*, event_pks: list[int]) -> int:
     )
     WebhookEvent.objects.filter(pk__in=pending).update(status=WebhookEvent.Status.RECEIVED)
     for pk in pending:
-        transaction.on_commit(lambda pk=pk: process_stripe_event.delay(pk))  # type: ignore[misc]
+        enqueue_on_commit("billing.process_stripe_event", pk)
     return len(pending)

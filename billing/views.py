@@ -20,8 +20,8 @@ from billing import services
 from billing import stripe as stripe_api
 from billing.plans import INTERVALS, PAID_PLANS, Interval, paid_plan
 from billing.selectors import entitlements_for_request, had_trial, live_subscription
-from creditapp.http import user_id
-from finance.templatetags.money import money
+from creditapp.core.money import format_money
+from creditapp.core.request import user_id
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class PriceTag:
     @property
     def amount(self) -> str:
         """ "$6", or "$6.50" when there are cents."""
-        return money(self.amount_minor, self.currency).removesuffix(".00")
+        return format_money(self.amount_minor, self.currency, drop_zero_fraction=True)
 
     @property
     def per_month(self) -> str:

@@ -56,19 +56,24 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "django_htmx",
+    "health_check",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "creditapp.tenancy",
     "accounts",
+    "notifications",
     "billing",
     "finance",
+    "creditapp.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "creditapp.security.SecurityHeadersMiddleware",
+    "creditapp.core.security.ContentSecurityPolicyMiddleware",
+    "creditapp.core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,9 +98,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "finance.context_processors.alerts",
+                "notifications.context_processors.alerts",
             ],
-            "builtins": ["creditapp.site_tags"],
+            "builtins": ["creditapp.core.site_tags"],
+            "libraries": {"money": "creditapp.core.money_tags"},
         },
     }
 ]
@@ -148,6 +154,7 @@ DATABASES = {
     },
 }
 DATABASE_ROUTERS = ["creditapp.tenancy.db.MaintenanceRouter"]
+TENANCY_MAINTENANCE_AUDIT = "accounts.audit.audit_maintenance"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker, rate limits, locks -------------------------------------------
@@ -237,8 +244,15 @@ FIELD_ENCRYPTION_KEYS = [
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every /api/v1/ view: a personal API key or the session, and a plan with API access.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "billing.permissions.HasApiAccess",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"user": "120/min", "anon": "30/min"},
     "DEFAULT_THROTTLE_CLASSES": [
@@ -329,6 +343,22 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Everything the app serves comes from our own origin (assets are built at install time; no CDN).
+# form-action also names the vendors' hosted pages, added per request from the settings above
+# (creditapp.core.security.ContentSecurityPolicyMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

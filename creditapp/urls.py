@@ -1,9 +1,36 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_required
+from django.urls import URLPattern, URLResolver, include, path
 
+from accounts import views as account_views
 from billing import views as billing_views
+from billing.api.views import SubscriptionView
+from billing.decorators import entitlement_required
 from creditapp import health, views
-from finance.views import banking as finance_views
+from creditapp.api import docs as api_docs
+from finance.banking import views as finance_views
+
+# Our own account pages (allauth's are included beside them).
+account_pages: list[URLPattern | URLResolver] = [
+    path("api-keys/", account_views.api_keys, name="api-keys"),
+    path(
+        "api-keys/new/",
+        login_required(entitlement_required("api_access")(account_views.api_key_new)),
+        name="api-key-create",
+    ),
+    path("api-keys/<int:pk>/revoke/", account_views.api_key_remove, name="api-key-revoke"),
+]
+
+# The REST API (Pro and Family plans), under /api/v1/.
+api_v1: list[URLPattern | URLResolver] = [
+    path("", include("finance.api.urls")),
+    path("subscription/", SubscriptionView.as_view(), name="subscription"),
+]
+api: list[URLPattern | URLResolver] = [
+    path("v1/", include((api_v1, "api-v1"))),
+    path("schema/", api_docs.SchemaView.as_view(), name="api-schema"),
+    path("docs/", api_docs.docs, name="api-docs"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,10 +38,11 @@ urlpatterns = [
     path("health", health.live, name="health"),
     path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("accounts.urls")),  # API keys; allauth's paths don't clash
+    path("accounts/", include((account_pages, "accounts"))),  # allauth's paths don't clash
     path("accounts/", include("allauth.urls")),
+    path("app/alerts/", include("notifications.urls")),
     path("app/", include("finance.urls")),
     path("billing/", include("billing.urls")),
-    path("api/", include("creditapp.api_urls")),
+    path("api/", include(api)),
     path("webhooks/plaid", finance_views.plaid_webhook, name="plaid-webhook"),
 ]

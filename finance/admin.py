@@ -7,8 +7,8 @@ from django.http import HttpRequest
 
 from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
-from finance.models import Account, Alert, CreditReport, ImportJob, PlaidItem, Transaction
-from finance.services import items as item_services
+from finance.banking import items as item_services
+from finance.models import Account, CreditReport, ImportJob, PlaidItem, Transaction
 
 
 def _staff(request: HttpRequest) -> User:
@@ -71,14 +71,6 @@ class CreditReportAdmin(ReadOnlyAdmin):
     search_fields = ["user__email"]
     list_select_related = ["user"]
     fields = ("user", "pulled_at", "status")
-
-
-@admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "severity", "title", "user", "read_at", "dismissed_at"]
-    list_filter = ["kind", "severity"]
-    search_fields = ["title", "user__email"]
-    list_select_related = ["user"]
 
 
 @admin.register(ImportJob)

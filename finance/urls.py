@@ -1,14 +1,12 @@
 from django.urls import path
 
-from finance.views import accounts as account_views
-from finance.views import alerts as alert_views
-from finance.views import banking as views
-from finance.views import credit as credit_views
-from finance.views import dashboard as dashboard_views
-from finance.views import imports as import_views
-from finance.views import onboarding as onboarding_views
-from finance.views import settings as settings_views
-from finance.views import transactions as transaction_views
+from finance import settings_page
+from finance.banking import account_views, views
+from finance.credit import views as credit_views
+from finance.imports import views as import_views
+from finance.insights import transaction_views
+from finance.insights import views as dashboard_views
+from finance.onboarding import views as onboarding_views
 
 app_name = "finance"
 urlpatterns = [
@@ -20,16 +18,12 @@ urlpatterns = [
     path("connections/<int:pk>/relink/", views.connection_relink, name="connection-relink"),
     path("connections/<int:pk>/sync/", views.connection_sync, name="connection-sync"),
     path("connections/<int:pk>/remove/", views.connection_remove, name="connection-remove"),
-    # Credit reports and alerts
+    # Credit reports
     path("credit/", credit_views.credit_overview, name="credit"),
     path("credit/consent/", credit_views.credit_consent, name="credit-consent"),
     path("credit/consent/withdraw/", credit_views.credit_consent_withdraw, name="credit-consent-withdraw"),
     path("credit/refresh/", credit_views.credit_refresh, name="credit-refresh"),
     path("credit/reports/<int:pk>/", credit_views.credit_report_detail, name="credit-report"),
-    path("alerts/", alert_views.alert_list, name="alerts"),
-    path("alerts/read-all/", alert_views.alerts_read_all, name="alerts-read-all"),
-    path("alerts/<int:pk>/read/", alert_views.alert_read, name="alert-read"),
-    path("alerts/<int:pk>/dismiss/", alert_views.alert_dismiss, name="alert-dismiss"),
     # Dashboard, accounts, transactions, import, onboarding, settings
     path("", dashboard_views.dashboard, name="dashboard"),
     path("sync-status/", dashboard_views.sync_status, name="sync-status"),
@@ -45,6 +39,6 @@ urlpatterns = [
     path("import/<int:pk>/status/", import_views.import_status, name="import-status"),
     path("welcome/", onboarding_views.onboarding, name="onboarding"),
     path("welcome/<slug:step>/", onboarding_views.onboarding_step, name="onboarding-step"),
-    path("settings/", settings_views.settings_page, name="settings"),
-    path("settings/rules/<int:pk>/delete/", settings_views.rule_delete, name="rule-delete"),
+    path("settings/", settings_page.settings_page, name="settings"),
+    path("settings/rules/<int:pk>/delete/", settings_page.rule_delete, name="rule-delete"),
 ]

@@ -91,7 +91,7 @@ def sandbox_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sandbox_url(sandbox_state_dir: Path) -> Iterator[str]:
     """One vendor sandbox for the session; the app (and any worker started later) points at it."""
-    from finance import plaid
+    from finance.banking import plaid
 
     proc, url = start_sandbox({"SANDBOX_STATE_DIR": str(sandbox_state_dir)})
     previous = settings.SANDBOX_URL, settings.SANDBOX_PUBLIC_URL
@@ -113,7 +113,7 @@ def test_database_name(django_db_setup: None) -> str:
 def enqueued() -> Iterator[Callable[[], list[str]]]:
     """Empties the run's Celery queue, then reports the names of the tasks published to it since."""
     from creditapp.celery import app
-    from creditapp.locks import redis_client
+    from creditapp.core.locks import redis_client
 
     app.control.purge()
     queue = app.conf.task_default_queue

@@ -17,15 +17,16 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
-from accounts.api.keys import api_key_create
+from accounts.api_keys import api_key_create
 from accounts.models import AuditEntry, User
 from billing.models import BillingCustomer, Subscription
 from creditapp.tenancy.db import maintenance_access, tenant_context
 from creditapp.tenancy.models import TenantOwned
-from finance.models import Alert, CreditReport, ImportJob, PlaidItem
-from tests.factories import UserFactory
+from finance.models import CreditReport, ImportJob, PlaidItem
+from notifications.models import Alert
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
-from tests.finance.credit_factories import ItemFactory
+from tests.finance.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 

@@ -18,10 +18,10 @@ import billing.selectors
 import billing.views
 from billing import plans
 from billing.notices import billing_notice_send
-from creditapp.tenancy.db import tenant_context
-from finance.models import Alert
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from notifications.models import Alert
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.billing.conftest import make_user, put_on_plan, signed_in
-from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 
@@ -280,7 +280,8 @@ def test_billing_notice_email_is_branded(branded: None) -> None:
             user=user, kind=Alert.Kind.BILLING, title="Your payment didn't go through",
             body="Update your card.", dedupe_key="billing:test", link="/billing/",
         )  # fmt: skip
-    billing_notice_send(user_id=user.pk, alert_pk=alert.pk)
+    with tenant_binding(user.pk):
+        billing_notice_send(user_id=user.pk, alert_pk=alert.pk)
     [message] = mail.outbox
     body = str(message.body)
     assert f"your {SITE_NAME} subscription" in body and f"— {SITE_NAME}" in body

@@ -24,16 +24,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.utils.regex_helper import normalize
 
-from accounts.api.keys import api_key_create
-from creditapp import crypto
+from accounts.api_keys import api_key_create
+from creditapp.core import crypto
 from creditapp.tenancy.db import tenant_context
-from finance.models import Alert, CreditReport, CreditScore, ImportJob, TransactionRule
-from finance.services.imports import Destination, import_job_create
+from finance.imports.services import Destination, import_job_create
+from finance.models import CreditReport, CreditScore, ImportJob, TransactionRule
+from notifications.models import Alert
+from tests.accounts.factories import UserFactory
 from tests.billing.conftest import put_on_plan
 from tests.conftest import owner_connection
-from tests.factories import UserFactory
 from tests.finance import builders as b
-from tests.finance.credit_factories import ItemFactory, consent
+from tests.finance.credit_helpers import consent
+from tests.finance.factories import ItemFactory
 
 pytestmark = pytest.mark.django_db(databases=["default", "maint"])
 
@@ -96,8 +98,8 @@ OWN_ROW = {
     "finance:connection-sync": "item",
     "finance:connection-remove": "item",
     "finance:credit-report": "report",
-    "finance:alert-read": "alert",
-    "finance:alert-dismiss": "alert",
+    "notifications:alert-read": "alert",
+    "notifications:alert-dismiss": "alert",
     "finance:account-detail": "account",
     "finance:transaction-category": "transaction",
     "finance:import-review": "import",

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.api.keys import api_key_create
+from accounts.api_keys import api_key_create
 from creditapp.tenancy.db import tenant_context
 from finance.models import OnboardingProgress
 from tests.billing.conftest import make_user, put_on_plan

@@ -1,7 +1,8 @@
 """DRF authentication by personal API key: `Authorization: Bearer ck_<prefix>_<secret>`.
 
-Keys of people whose plan has no API access are refused (402, with where to upgrade), checked on
-every request, so a key stops working the moment Pro ends and works again on resubscribing.
+Whether the key's owner may use the API is the plan's permission (billing.permissions.HasApiAccess,
+a default for every API view), checked on every request once the tenant is the owner: a key stops
+working the moment Pro ends and works again on resubscribing.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from accounts.api.keys import TOKEN_PREFIX, api_key_check
+from accounts.api_keys import TOKEN_PREFIX, api_key_check
 from accounts.models import ApiKey, User
-from billing.permissions import upgrade_required
-from billing.selectors import entitlements
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -39,8 +38,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = api_key_check(token)
         if key is None or not key.owner.is_active:
             raise AuthenticationFailed("Invalid or revoked API key.")
-        if not entitlements(key.owner).api_access:
-            raise upgrade_required("api_access")
         return key.owner, key
 
     def authenticate_header(self, request: Request) -> str:

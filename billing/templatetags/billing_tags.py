@@ -27,6 +27,12 @@ def billing_banner(context: dict[str, Any]) -> dict[str, Any]:
     return {"entitlements": entitlements_for_request(request)}
 
 
+@register.simple_tag(takes_context=True)
+def current_entitlements(context: dict[str, Any]) -> Any:
+    """`{% current_entitlements as entitlements %}`: what the signed-in person's plan includes."""
+    return entitlements_for_request(context["request"])
+
+
 @register.simple_tag
 def public_plans() -> tuple[plan_table.Plan, ...]:
     """The plans a visitor can start with: the free trial, then the paid plans, cheapest first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from rest_framework import generics, viewsets
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,14 +35,6 @@ class TenantAPIView(TenantAPIViewMixin, APIView):
 
 
 class TenantGenericAPIView(TenantAPIViewMixin, generics.GenericAPIView):
-    pass
-
-
-class TenantReadOnlyModelViewSet(TenantAPIViewMixin, viewsets.ReadOnlyModelViewSet):
-    pass
-
-
-class TenantModelViewSet(TenantAPIViewMixin, viewsets.ModelViewSet):
     pass
 
 

@@ -1,5 +1,19 @@
+from __future__ import annotations
+
+from typing import Any, Self
+
 from django.conf import settings
 from django.db import models
+
+
+class TenantQuerySet(models.QuerySet[Any]):
+    def for_user(self, user: Any) -> Self:
+        """The rows of one person (a user or their id): the explicit filter every selector applies
+        beside the database's own policy (DESIGN §4, "two layers")."""
+        return self.filter(user_id=getattr(user, "pk", user))
+
+
+TenantManager = models.Manager.from_queryset(TenantQuerySet)
 
 
 class TenantOwned(models.Model):
@@ -12,6 +26,8 @@ class TenantOwned(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=True, related_name="+"
     )
+
+    objects = TenantManager()
 
     class Meta:
         abstract = True

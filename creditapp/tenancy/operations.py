@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import migrations
 
 
 def _roles(schema_editor: Any) -> tuple[str, str]:
-    from django.conf import settings
-
     roles = settings.DATABASE_ROLES
     quote = schema_editor.quote_name
     return quote(roles["app"]), quote(roles["maint"])

@@ -11,13 +11,13 @@ from typing import Any
 
 from django.db import migrations, models
 
-from creditapp import crypto
+from creditapp.core import crypto
 from creditapp.tenancy.operations import run_python_unforced
-from finance.credit_parser import last_four, without_account_numbers
+from finance.credit.parser import last_four, without_account_numbers
 
 TABLES = ("finance_tradeline", "finance_creditreport", "finance_alert")
-IDENTITY_LENGTH = 120  # Tradeline.identity's max_length, as finance.services.credit stores it
-ACCOUNT_ALERT = "account:"  # finance.services.alerts keys a new account's alert by its identity
+IDENTITY_LENGTH = 120  # Tradeline.identity's max_length, as finance.credit.services stores it
+ACCOUNT_ALERT = "account:"  # finance.alerts.credit keys a new account's alert by its identity
 BATCH = 1000
 
 

@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from finance import categories
+from finance.insights import categories
 
 register = template.Library()
 

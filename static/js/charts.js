@@ -26,10 +26,12 @@
 
   function moneyFormatter(currency, wholeUnits) {
     var options = { style: "currency", currency: currency };
+    // Amounts arrive in minor units: the currency's own decimals say how many make one (¥ has none).
+    var perUnit = Math.pow(10, new Intl.NumberFormat("en-US", options).resolvedOptions().maximumFractionDigits);
     if (wholeUnits) options.maximumFractionDigits = 0;
     var format = new Intl.NumberFormat(undefined, options);
     return function (minor) {
-      return format.format(Number(minor) / 100);
+      return format.format(Number(minor) / perUnit);
     };
   }
 

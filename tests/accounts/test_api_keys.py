@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from accounts.api.keys import api_key_check, api_key_create
+from accounts.api_keys import api_key_check, api_key_create
 from accounts.models import ApiKey, AuditEntry
 from billing.models import Subscription
 from creditapp.tenancy.db import tenant_context

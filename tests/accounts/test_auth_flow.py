@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import AuditEntry
 from creditapp.tenancy.db import tenant_context
-from tests.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_behind_a_proxy_the_client_is_who_the_proxy_saw(settings) -> None:  # ty
 def test_without_a_trusted_proxy_forwarded_headers_are_ignored() -> None:
     from django.test import RequestFactory
 
-    from creditapp.http import client_ip
+    from creditapp.core.request import client_ip
 
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert client_ip(request) == "192.0.2.10"

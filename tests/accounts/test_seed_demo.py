@@ -9,8 +9,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD
 from accounts.models import User
+from creditapp.demo.management.commands.seed_demo import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    STAFF_EMAIL,
+    STAFF_PASSWORD,
+)
 from creditapp.tenancy.db import tenant_context
 from finance.models import CreditReport, OnboardingProgress, PlaidItem, Transaction
 

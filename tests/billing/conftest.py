@@ -18,7 +18,7 @@ from billing import stripe as stripe_api
 from billing.models import BillingCustomer, Subscription, WebhookEvent
 from billing.tasks import process_stripe_event
 from creditapp.tenancy.db import tenant_context
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 DAY = 24 * 3600
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z: where test clocks start

@@ -19,7 +19,7 @@ from accounts.models import AuditEntry
 from billing.models import BillingCustomer, Subscription, WebhookEvent
 from billing.selectors import entitlements
 from billing.views import PRICE_CACHE_KEY
-from creditapp.tenancy.db import tenant_context
+from creditapp.tenancy.db import tenant_binding, tenant_context
 from tests.billing.conftest import (
     StripeSandbox,
     eventually,
@@ -63,7 +63,8 @@ def test_subscribe_through_checkout_with_webhooks_applied_by_a_real_worker(  # t
     assert subscription is not None
     assert (subscription.plan, subscription.interval) == ("pro", "monthly")
     assert subscription.trial_end is not None and subscription.stripe_customer_id == customer_id
-    assert entitlements(user).plan.code == "pro" and entitlements(user).status == "trialing"
+    with tenant_binding(user.pk):
+        assert entitlements(user).plan.code == "pro" and entitlements(user).status == "trialing"
     stripe_webhooks.flush()
     eventually(
         lambda: not WebhookEvent.objects.exclude(status="processed").exists(), what="every event processed"
@@ -94,7 +95,10 @@ def test_subscribe_through_checkout_with_webhooks_applied_by_a_real_worker(  # t
             portal_url, data={"action": "cancel", "subscription": subscription.stripe_subscription_id}
         )
     eventually(lambda: subscription_of(user).cancel_at_period_end, what="the cancellation to arrive")
-    assert entitlements(user).plan.code == "family"  # cancelled at the period end: still Family until then
+    with tenant_binding(user.pk):
+        assert (
+            entitlements(user).plan.code == "family"
+        )  # cancelled at the period end: still Family until then
     assert client.get("/billing/").content.decode().count("it won't renew") == 1
 
     # Still one Stripe customer for this person, reused throughout.
@@ -165,7 +169,8 @@ def test_trial_only_once_and_one_customer_per_person(stripe_sandbox: StripeSandb
     resubscribed = subscription_of(user)
     assert resubscribed is not None and resubscribed.pk != subscription.pk
     assert (resubscribed.plan, resubscribed.status, resubscribed.trial_end) == ("family", "active", None)
-    assert entitlements(user).plan.code == "family"
+    with tenant_binding(user.pk):
+        assert entitlements(user).plan.code == "family"
     with tenant_context(user.pk):
         assert BillingCustomer.objects.filter(user=user).count() == 1
         assert Subscription.objects.filter(user=user).count() == 2

@@ -12,9 +12,10 @@ from django.test import Client
 from django.utils import timezone
 
 from billing.plans import PLANS, Interval, plan_for_price, plans_with
-from billing.selectors import entitlements, institution_allowance
+from billing.selectors import entitlements
 from billing.views import PRICE_CACHE_KEY, PriceTag, months_free
-from creditapp.tenancy.db import tenant_context
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from finance.banking.allowance import institution_allowance
 from finance.models import PlaidItem
 from tests.billing.conftest import make_user, put_on_plan, signed_in
 
@@ -54,7 +55,8 @@ def test_the_plan_table() -> None:
 @pytest.mark.parametrize("plan", ALL_PLANS)
 def test_entitlements_and_gates_for_every_plan(plan: str) -> None:
     user = person_on(plan)
-    current = entitlements(user)
+    with tenant_binding(user.pk):
+        current = entitlements(user)
     assert current.plan.code == plan
     assert (current.max_institutions, current.credit_refresh) == (LIMITS[plan], REFRESH[plan])
     assert current.api_access == (plan in API)
@@ -82,7 +84,8 @@ def test_entitlements_and_gates_for_every_plan(plan: str) -> None:
             assert "Pro and Family" in body["detail"] and body["upgrade_url"].endswith("/billing/")
 
     # The institution limit for "connect a bank".
-    allowance = institution_allowance(user)
+    with tenant_binding(user.pk):
+        allowance = institution_allowance(user)
     assert (allowance.used, allowance.limit, allowance.allowed) == (0, LIMITS[plan], plan != "expired")
 
 
@@ -112,23 +115,29 @@ def test_the_institution_limit_counts_connections(settings) -> None:  # type: ig
     with tenant_context(user.pk):
         for n in range(3):
             PlaidItem.objects.create(user=user, item_id=f"item-{n}", access_token_encrypted="x")
-    allowance = institution_allowance(user)
+    with tenant_binding(user.pk):
+        allowance = institution_allowance(user)
     assert (allowance.used, allowance.limit, allowance.allowed) == (3, 3, False)
     assert "Basic plan connects up to 3 banks, and you have 3" in allowance.message
     refused = signed_in(user).get("/_gates/connect-a-bank/")
     assert refused.status_code == 403 and "connects up to 3 banks" in refused.content.decode()
     put_on_plan(user, "pro")  # upgrading lifts it
-    assert institution_allowance(user).allowed
+    with tenant_binding(user.pk):
+        assert institution_allowance(user).allowed
     other = person_on("basic")
-    assert institution_allowance(other).used == 0  # somebody else's connections never count
+    with tenant_binding(other.pk):
+        assert institution_allowance(other).used == 0  # somebody else's connections never count
 
 
 def test_the_app_level_trial_expires_with_the_apps_clock(stripe_sandbox) -> None:  # type: ignore[no-untyped-def]
     user = make_user()
     joined = user.date_joined
-    assert entitlements(user).status == "trial"
-    assert entitlements(user, at=joined + timedelta(days=13, hours=23)).status == "trial"
-    assert entitlements(user, at=joined + timedelta(days=14)).status == "expired"
+    with tenant_binding(user.pk):
+        assert entitlements(user).status == "trial"
+    with tenant_binding(user.pk):
+        assert entitlements(user, at=joined + timedelta(days=13, hours=23)).status == "trial"
+    with tenant_binding(user.pk):
+        assert entitlements(user, at=joined + timedelta(days=14)).status == "expired"
     client = signed_in(user)
     assert "Your free trial ends in" in client.get("/billing/").content.decode()
 
@@ -144,9 +153,12 @@ def test_past_due_keeps_the_plan_for_the_grace_period_only(settings, stripe_sand
     subscription = put_on_plan(user, "pro", status="past_due")
     assert subscription.past_due_since is not None
     grace_end = subscription.past_due_since + timedelta(days=settings.PAST_DUE_GRACE_DAYS)
-    assert entitlements(user).status == "past_due" and entitlements(user).api_access
-    assert entitlements(user).grace_ends_at == grace_end
-    assert entitlements(user, at=grace_end).status == "expired"
+    with tenant_binding(user.pk):
+        assert entitlements(user).status == "past_due" and entitlements(user).api_access
+    with tenant_binding(user.pk):
+        assert entitlements(user).grace_ends_at == grace_end
+    with tenant_binding(user.pk):
+        assert entitlements(user, at=grace_end).status == "expired"
     client = signed_in(user)
     assert client.get("/api/v1/accounts/").status_code == 200
     with tenant_context(user.pk):
@@ -161,13 +173,16 @@ def test_the_best_granting_subscription_wins_and_unknown_prices_grant_nothing() 
     user = person_on("expired")
     put_on_plan(user, "basic")
     put_on_plan(user, "family", status="canceled")
-    assert entitlements(user).plan.code == "basic"
+    with tenant_binding(user.pk):
+        assert entitlements(user).plan.code == "basic"
     put_on_plan(user, "pro", status="trialing")
-    assert entitlements(user).plan.code == "pro"
+    with tenant_binding(user.pk):
+        assert entitlements(user).plan.code == "pro"
 
     stranger = person_on("expired")
     put_on_plan(stranger, "", status="active")  # a price that is none of ours
-    assert entitlements(stranger).status == "expired"
+    with tenant_binding(stranger.pk):
+        assert entitlements(stranger).status == "expired"
 
 
 def test_anonymous_people_are_sent_to_log_in_or_get_401_403() -> None:

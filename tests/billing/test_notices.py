@@ -14,8 +14,9 @@ import pytest
 from billing.models import WebhookEvent
 from billing.notices import billing_notice_raise
 from billing.tasks import send_free_trial_reminders, send_notice
-from creditapp.tenancy.db import tenant_context
-from finance.models import Alert
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from notifications.models import Alert
+from tests.accounts.factories import UserFactory
 from tests.billing.conftest import (
     DAY,
     T0,
@@ -27,7 +28,6 @@ from tests.billing.conftest import (
     start_checkout,
     subscription_of,
 )
-from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "maint"]),
@@ -81,7 +81,8 @@ def test_a_failed_payment_tells_the_person_once(  # type: ignore[no-untyped-def]
     [failed] = WebhookEvent.objects.filter(type="invoice.payment_failed")
     assert stripe_webhooks.deliver([failed.event_id]) == [200]
     process_received()
-    assert billing_notice_raise(event=failed, subscription=subscription_of(user)) is None
+    with tenant_binding(user.pk):
+        assert billing_notice_raise(event=failed, subscription=subscription_of(user)) is None
     assert len(billing_alerts(user)) == 1
     assert enqueued().count("billing.send_notice") == 1
 

@@ -19,7 +19,7 @@ from django.test import Client
 from accounts.models import AuditEntry
 from billing.models import BillingCustomer, WebhookEvent
 from billing.tasks import process_stripe_event
-from creditapp.tenancy.db import tenant_context
+from creditapp.tenancy.db import tenant_binding, tenant_context
 from tests.billing.conftest import (
     StripeSandbox,
     make_user,
@@ -243,7 +243,8 @@ def test_payment_failure_past_due_grace_and_recovery(stripe_webhooks: StripeSand
     assert subscription is not None and subscription.status == "past_due"
     assert subscription.past_due_since is not None
     now = timezone.now()
-    within, after = entitlements(user, at=now), entitlements(user, at=now + timedelta(days=8))
+    with tenant_binding(user.pk):
+        within, after = entitlements(user, at=now), entitlements(user, at=now + timedelta(days=8))
     assert (within.plan.code, within.status, within.api_access) == ("pro", "past_due", True)
     assert (after.plan.code, after.status, after.api_access) == ("expired", "expired", False)
     assert "didn't go through" in client.get("/billing/").content.decode()
@@ -256,7 +257,8 @@ def test_payment_failure_past_due_grace_and_recovery(stripe_webhooks: StripeSand
     process_received()
     recovered = subscription_of(user)
     assert recovered is not None and (recovered.status, recovered.past_due_since) == ("active", None)
-    assert entitlements(user, at=now + timedelta(days=8)).plan.code == "pro"
+    with tenant_binding(user.pk):
+        assert entitlements(user, at=now + timedelta(days=8)).plan.code == "pro"
 
 
 def test_stripe_trial_ends_into_a_paid_plan_and_dunning_ends_it(stripe_webhooks: StripeSandbox) -> None:
@@ -273,7 +275,8 @@ def test_stripe_trial_ends_into_a_paid_plan_and_dunning_ends_it(stripe_webhooks:
     stripe_webhooks.flush()
     process_received()
     assert subscription_of(user).status == "active"
-    assert entitlements(user).plan.code == "basic"
+    with tenant_binding(user.pk):
+        assert entitlements(user).plan.code == "basic"
 
     stripe_webhooks.card(customer_id, fails=True)
     for day in (50, 60, 75, 90):  # the renewal fails, then three retries fail
@@ -281,7 +284,8 @@ def test_stripe_trial_ends_into_a_paid_plan_and_dunning_ends_it(stripe_webhooks:
     stripe_webhooks.flush()
     process_received()
     assert subscription_of(user).status == "canceled"
-    assert entitlements(user).status == "expired"
+    with tenant_binding(user.pk):
+        assert entitlements(user).status == "expired"
 
 
 def test_failed_processing_is_visible_and_replayable_from_the_admin(

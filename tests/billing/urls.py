@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path
 
-from billing.decorators import entitlement_required, institution_slot_required, plan_required
+from billing.decorators import entitlement_required, plan_required
 from creditapp.urls import urlpatterns as project_urls
+from finance.banking.allowance import institution_slot_required
 
 
 def gated(request: HttpRequest) -> HttpResponse:

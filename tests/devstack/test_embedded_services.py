@@ -14,8 +14,8 @@ import psycopg
 import pytest
 import redis
 
-from creditapp import devstack
 from tests.conftest import ROOT
+from tools import devstack
 
 # The servers this module starts must be the embedded ones, whatever the test run itself uses.
 pytestmark = pytest.mark.usefixtures("no_service_urls")
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("no_service_urls")
 SERVE_UNTIL_STOPPED = """
 import sys, time
 from pathlib import Path
-from creditapp import devstack
+from tools import devstack
 devstack.stop_on_signals()
 try:
     with devstack.embedded_services(Path(sys.argv[1])):
@@ -78,7 +78,7 @@ def test_a_server_that_cannot_start_is_one_line_saying_what_to_do(private_checko
     home.mkdir(parents=True)
     (home / "data").write_text("not a directory")  # initdb cannot create its cluster here
     result = subprocess.run(
-        [sys.executable, "-c", f"from pathlib import Path; from creditapp import devstack; "
+        [sys.executable, "-c", f"from pathlib import Path; from tools import devstack; "
          f"devstack.ensure_postgres(Path({str(private_checkout)!r}))"],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip

@@ -16,8 +16,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.e2e.browser import BrowserPage
-from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 

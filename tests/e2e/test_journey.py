@@ -15,8 +15,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
+from tests.accounts.factories import PASSWORD
 from tests.e2e.browser import DESKTOP, PHONE, BrowserPage
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 

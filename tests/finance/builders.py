@@ -9,7 +9,7 @@ import itertools
 from datetime import date
 from typing import Any
 
-from finance.categories import primary_of
+from finance.insights.categories import primary_of
 from finance.models import Account, CardLiability, Transaction
 
 _ids = itertools.count(1)

@@ -5,13 +5,23 @@ from typing import Any
 
 import httpx
 import pytest
+import stamina
 
-from finance import plaid
+from creditapp.tenancy.db import tenant_binding
+from finance.banking import plaid
+from finance.banking.items import plaid_item_link
 from finance.models import PlaidItem
-from finance.services.items import plaid_item_link
-from tests.finance.credit_factories import experian_responses, experian_sandbox_fixture
+from tests.finance.credit_helpers import experian_responses, experian_sandbox_fixture
 
 __all__ = ["experian_responses", "experian_sandbox_fixture"]  # fixtures for every finance test
+RETRY_ATTEMPTS_CAP = 100  # stamina's test mode only lowers a call's attempts to this: no client has as many
+
+
+@pytest.fixture(autouse=True)
+def retries_without_waits() -> Iterator[None]:
+    """Vendor calls retry as often as in production, without the backoff between tries."""
+    with stamina.set_testing(True, attempts=RETRY_ATTEMPTS_CAP, cap=True):
+        yield
 
 
 class PlaidSandbox:
@@ -58,6 +68,7 @@ def link_item(plaid_sandbox: PlaidSandbox):  # type: ignore[no-untyped-def]
 
     def link(user_id: int, *, username: str = "user_good", institution: str = "ins_109508") -> PlaidItem:
         public_token = plaid.sandbox_public_token(institution, username=username)
-        return plaid_item_link(user_id=user_id, public_token=public_token)
+        with tenant_binding(user_id):
+            return plaid_item_link(user_id=user_id, public_token=public_token)
 
     return link

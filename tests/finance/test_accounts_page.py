@@ -9,10 +9,10 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 
+from creditapp.core.localtime import local_today
 from creditapp.tenancy.db import tenant_context
 from finance.models import BalanceSnapshot
-from finance.selectors.dashboard import local_today
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])

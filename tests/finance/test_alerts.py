@@ -12,34 +12,27 @@ import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from creditapp.tenancy.db import maintenance_access, tenant_context
-from finance import experian
-from finance.context_processors import alerts as alerts_context
-from finance.models import Alert, CreditReport, Inquiry, PlaidItem, Tradeline
-from finance.services.alerts import alerts_evaluate, percentile
-from finance.services.credit import credit_report_pull
-from finance.signals import item_synced
-from finance.tasks.credit import evaluate_alerts_for_broken_connections
-from tests.factories import UserFactory
-from tests.finance.credit_factories import (
+from creditapp.tenancy.db import maintenance_access, tenant_binding, tenant_context
+from finance.alerts.engine import alerts_evaluate
+from finance.alerts.spending import percentile
+from finance.alerts.tasks import evaluate_alerts_for_broken_connections
+from finance.banking.sync import item_data_changed
+from finance.credit.services import credit_report_pull
+from finance.models import CreditReport, Inquiry, PlaidItem, Tradeline
+from notifications.context_processors import alerts as alerts_context
+from notifications.models import Alert
+from tests.accounts.factories import UserFactory
+from tests.finance.credit_helpers import ExperianSandbox, alert_keys, backdate_reports, consent
+from tests.finance.factories import (
+    AccountFactory,
     CardFactory,
-    ExperianSandbox,
     ItemFactory,
     LiabilityFactory,
     SnapshotFactory,
     TransactionFactory,
-    alert_keys,
-    backdate_reports,
-    consent,
 )
-from tests.finance.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
-
-
-@pytest.fixture(autouse=True)
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experian, "BACKOFF_SECONDS", 0.01)
 
 
 def today() -> date:
@@ -54,7 +47,8 @@ def test_credit_report_events_each_alert_once(experian_sandbox: ExperianSandbox)
     def pull(**events: object) -> CreditReport:
         backdate_reports(user.pk)  # a month passes between pulls
         experian_sandbox.next_pull(identity.ssn, **events)  # type: ignore[arg-type]
-        report = credit_report_pull(user_id=user.pk, trigger=CreditReport.Trigger.SCHEDULED).report
+        with tenant_binding(user.pk):
+            report = credit_report_pull(user_id=user.pk, trigger=CreditReport.Trigger.SCHEDULED).report
         assert report is not None
         return report
 
@@ -104,7 +98,8 @@ def test_credit_report_events_each_alert_once(experian_sandbox: ExperianSandbox)
         )
         assert Alert.objects.get(dedupe_key=f"score:V4:{up.pk}").severity == Alert.Severity.INFO
 
-    assert alerts_evaluate(user_id=user.pk) == []  # running again finds no new event
+    with tenant_context(user.pk):
+        assert alerts_evaluate(user_id=user.pk) == []  # running again finds no new event
     assert alert_keys(user.pk) == sorted(expected)
 
 
@@ -129,7 +124,8 @@ def test_utilisation_crossings_alert_once_for_the_highest_threshold(
                 SnapshotFactory(account=cards[name], date=yesterday, current_minor=before)
             SnapshotFactory(account=cards[name], date=day, current_minor=now)
 
-    created = alerts_evaluate(user_id=user.pk)
+    with tenant_context(user.pk):
+        created = alerts_evaluate(user_id=user.pk)
 
     # Overall: 19 000 of 40 000 (47.5 %) yesterday, 27 200 of 50 000 (54.4 %) today: crosses 50.
     a, d, e = cards["A"].pk, cards["D"].pk, cards["E"].pk
@@ -142,13 +138,15 @@ def test_utilisation_crossings_alert_once_for_the_highest_threshold(
         ]
     )
     assert {alert.severity for alert in created if alert.dedupe_key.startswith(f"util:{d}:")} == {"warning"}
-    assert alerts_evaluate(user_id=user.pk) == []
+    with tenant_context(user.pk):
+        assert alerts_evaluate(user_id=user.pk) == []
 
     # Later the same day card A climbs past 50 %: a new event. Card B moving within its band is not.
     with tenant_context(user.pk):
         cards["A"].snapshots.filter(date=day).update(current_minor=560_000)
         cards["B"].snapshots.filter(date=day).update(current_minor=700_000)
-    assert [alert.dedupe_key for alert in alerts_evaluate(user_id=user.pk)] == [f"util:{a}:50:{day}"]
+    with tenant_context(user.pk):
+        assert [alert.dedupe_key for alert in alerts_evaluate(user_id=user.pk)] == [f"util:{a}:50:{day}"]
 
 
 def test_one_card_has_no_separate_overall_alert() -> None:
@@ -158,7 +156,8 @@ def test_one_card_has_no_separate_overall_alert() -> None:
         SnapshotFactory(account=card, date=today() - timedelta(days=1), current_minor=10_000)
         SnapshotFactory(account=card, date=today(), current_minor=70_000)
     assert alert_keys(user.pk) == []
-    alerts_evaluate(user_id=user.pk)
+    with tenant_context(user.pk):
+        alerts_evaluate(user_id=user.pk)
     assert alert_keys(user.pk) == [("utilisation", f"util:{card.pk}:30:{today()}")]
 
 
@@ -214,7 +213,8 @@ def test_payment_due_soon_and_overdue() -> None:
             next_payment_due_date=day + timedelta(days=1),
         )
 
-    alerts_evaluate(user_id=user.pk)
+    with tenant_context(user.pk):
+        alerts_evaluate(user_id=user.pk)
 
     assert alert_keys(user.pk) == sorted(
         [
@@ -227,7 +227,8 @@ def test_payment_due_soon_and_overdue() -> None:
         due_today = Alert.objects.get(dedupe_key=f"due:{partly_paid_today.pk}:{day}")
         assert due_today.title.endswith("payment due today") and "$420.00" in due_today.body
         assert Alert.objects.get(kind=Alert.Kind.OVERDUE).severity == Alert.Severity.CRITICAL
-    assert alerts_evaluate(user_id=user.pk) == []
+    with tenant_context(user.pk):
+        assert alerts_evaluate(user_id=user.pk) == []
 
 
 # --- unusual transactions ------------------------------------------------------------------------------
@@ -279,15 +280,18 @@ def test_unusually_large_transactions() -> None:
             account=account, date=day - timedelta(days=1), amount_minor=500_000, name="First big one"
         )
 
-    alerts_evaluate(user_id=user.pk)
-    alerts_evaluate(user_id=newcomer.pk)
+    with tenant_context(user.pk):
+        alerts_evaluate(user_id=user.pk)
+    with tenant_context(newcomer.pk):
+        alerts_evaluate(user_id=newcomer.pk)
 
     assert alert_keys(user.pk) == [("large_transaction", f"txn:{big.plaid_transaction_id}")]
     assert alert_keys(newcomer.pk) == []  # too little history to know what is usual
     with tenant_context(user.pk):
         alert = Alert.objects.get()
         assert alert.title == "Unusually large payment: $950.00 at Best Electronics"
-    assert alerts_evaluate(user_id=user.pk) == []
+    with tenant_context(user.pk):
+        assert alerts_evaluate(user_id=user.pk) == []
     assert percentile([5, 1, 4, 2, 3], 95) == 5 and percentile(list(range(1, 101)), 95) == 95
 
 
@@ -303,25 +307,29 @@ def test_connections_needing_attention() -> None:
             user=user, status=PlaidItem.Status.PENDING_EXPIRATION, consent_expires_at=expires
         )
 
-    alerts_evaluate(user_id=user.pk)
+    with tenant_context(user.pk):
+        alerts_evaluate(user_id=user.pk)
     assert alert_keys(user.pk) == sorted(
         [
             ("relogin", f"relogin:{broken.pk}:{synced.isoformat()}"),
             ("relogin", f"consent:{expiring.pk}:{expires.date()}"),
         ]
     )
-    assert alerts_evaluate(user_id=user.pk) == []
+    with tenant_context(user.pk):
+        assert alerts_evaluate(user_id=user.pk) == []
 
     # Repaired and synced, then broken again: a second, separate event.
     resynced = timezone.now()
     with tenant_context(user.pk):
         PlaidItem.objects.filter(pk=broken.pk).update(status=PlaidItem.Status.GOOD, last_synced_at=resynced)
-    assert alerts_evaluate(user_id=user.pk) == []
+    with tenant_context(user.pk):
+        assert alerts_evaluate(user_id=user.pk) == []
     with tenant_context(user.pk):
         PlaidItem.objects.filter(pk=broken.pk).update(status=PlaidItem.Status.LOGIN_REQUIRED)
-    assert [a.dedupe_key for a in alerts_evaluate(user_id=user.pk)] == [
-        f"relogin:{broken.pk}:{resynced.isoformat()}"
-    ]
+    with tenant_context(user.pk):
+        assert [a.dedupe_key for a in alerts_evaluate(user_id=user.pk)] == [
+            f"relogin:{broken.pk}:{resynced.isoformat()}"
+        ]
 
 
 # --- when the engine runs ------------------------------------------------------------------------------
@@ -330,8 +338,8 @@ def test_a_plaid_sync_and_the_hourly_check_queue_the_engine(enqueued) -> None:  
     with tenant_context(user.pk):
         ItemFactory(user=user, status=PlaidItem.Status.LOGIN_REQUIRED)
     with tenant_context(healthy.pk):
-        item = ItemFactory(user=healthy)
-    item_synced.send(sender=PlaidItem, user_id=healthy.pk, item_pk=item.pk)
+        ItemFactory(user=healthy)
+    item_data_changed(user_id=healthy.pk)  # what a sync does once it has stored the item's data
     assert enqueued() == ["finance.credit.evaluate_alerts"]
     assert evaluate_alerts_for_broken_connections() == 1
     assert enqueued() == ["finance.credit.evaluate_alerts"] * 2

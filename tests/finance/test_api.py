@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.api.keys import api_key_create
+from accounts.api_keys import api_key_create
 from creditapp.tenancy.api import is_tenant_view
 from creditapp.tenancy.db import tenant_context
 from finance.models import Account, Transaction

@@ -8,17 +8,15 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from finance import experian
-from finance.credit_parser import parse_report
-from tests.finance.credit_factories import ExperianSandbox, applicant
+from finance.credit import experian
+from finance.credit.parser import parse_report
+from tests.finance.credit_helpers import ExperianSandbox, applicant
 
 REPORT = experian.REPORT_PATH
 
 
 @pytest.fixture(autouse=True)
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Same retries, shorter waits between them."""
-    monkeypatch.setattr(experian, "BACKOFF_SECONDS", 0.01)
+def no_cached_token() -> None:
     experian.forget_token()
 
 

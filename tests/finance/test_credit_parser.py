@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from finance import credit_parser
-from finance.credit_parser import (
+from finance.credit import parser as credit_parser
+from finance.credit.parser import (
     dollars_to_minor,
     factor_text,
     last_four,

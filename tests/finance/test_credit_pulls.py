@@ -11,33 +11,24 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from creditapp.locks import lock
-from creditapp.tenancy.db import maintenance_access, tenant_context
-from finance import experian
+from creditapp.core.locks import lock
+from creditapp.core.retry import TransientError
+from creditapp.tenancy.db import maintenance_access, tenant_binding, tenant_context
+from finance.credit import experian
+from finance.credit import services as credit_services
+from finance.credit.services import ConsentRequired, credit_report_pull
+from finance.credit.tasks import refresh_due, refresh_user
 from finance.models import CreditProfile, CreditReport, CreditScore, Inquiry, ScoreFactor, Tradeline
-from finance.services import credit as credit_services
-from finance.services.credit import ConsentRequired, credit_report_pull
-from finance.tasks.credit import refresh_due, refresh_user
-from tests.factories import UserFactory
-from tests.finance.credit_factories import (
-    ExperianSandbox,
-    backdate_reports,
-    consent,
-    sent_account_numbers,
-)
+from tests.accounts.factories import UserFactory
+from tests.finance.credit_helpers import ExperianSandbox, backdate_reports, consent, sent_account_numbers
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
 
 
-@pytest.fixture(autouse=True)
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experian, "BACKOFF_SECONDS", 0.01)
-
-
 def test_no_consent_means_no_pull(experian_sandbox: ExperianSandbox) -> None:
     user = UserFactory()
-    with pytest.raises(ConsentRequired):
+    with pytest.raises(ConsentRequired), tenant_binding(user.pk):
         credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     assert refresh_user(user.pk, ON_DEMAND) is None
     with maintenance_access("test: nothing was stored"):
@@ -71,7 +62,8 @@ def test_consent_stores_the_identity_encrypted_with_its_evidence(
 def test_a_pull_stores_a_snapshot(experian_sandbox: ExperianSandbox) -> None:
     user = UserFactory()
     identity = consent(user.pk)
-    result = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
+    with tenant_binding(user.pk):
+        result = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     assert result.report is not None
     with tenant_context(user.pk):
         report = CreditReport.objects.get(user_id=user.pk)
@@ -100,7 +92,8 @@ def test_only_the_last_four_digits_of_account_numbers_are_stored(
 ) -> None:
     user = UserFactory()
     consent(user.pk)
-    report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    with tenant_binding(user.pk):
+        report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
     assert report is not None
     (response,) = experian_responses
     sent = sent_account_numbers(response)
@@ -121,19 +114,22 @@ def test_only_the_last_four_digits_of_account_numbers_are_stored(
 def test_pulls_are_idempotent_per_day_and_per_person(experian_sandbox: ExperianSandbox) -> None:
     user = UserFactory()
     identity = consent(user.pk)
-    assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report is not None
-    assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).skipped == "already_today"
+    with tenant_binding(user.pk):
+        assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report is not None
+        assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).skipped == "already_today"
     assert refresh_user(user.pk, ON_DEMAND) is None
 
     backdate_reports(user.pk)
     held = lock(f"credit-pull:{user.pk}", timeout=30)
     assert held.acquire(blocking=False)
     try:  # another worker is pulling for this person right now
-        assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).skipped == "busy"
+        with tenant_binding(user.pk):
+            assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).skipped == "busy"
     finally:
         held.release()
     assert experian_sandbox.pulls(identity.ssn) == 1
-    assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report is not None
+    with tenant_binding(user.pk):
+        assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report is not None
     assert experian_sandbox.pulls(identity.ssn) == 2
 
 
@@ -141,7 +137,7 @@ def test_experian_refusals_are_recorded_for_the_page(experian_sandbox: ExperianS
     user = UserFactory()
     identity = consent(user.pk)
     experian_sandbox.fault("inquiry_not_allowed", count=1, ssn=identity.ssn)
-    with pytest.raises(experian.InquiryNotAllowed):
+    with pytest.raises(experian.InquiryNotAllowed), tenant_binding(user.pk):
         credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     with tenant_context(user.pk):
         profile = CreditProfile.objects.get(user_id=user.pk)
@@ -152,12 +148,10 @@ def test_experian_refusals_are_recorded_for_the_page(experian_sandbox: ExperianS
 
 
 def test_transient_failures_are_left_to_the_task_to_retry(experian_sandbox: ExperianSandbox) -> None:
-    from finance.tasks.credit import TransientExperianError
-
     user = UserFactory()
     consent(user.pk)
     experian_sandbox.fault("server_error", count=None, endpoint=experian.REPORT_PATH)
-    with pytest.raises(TransientExperianError):
+    with pytest.raises(TransientError), tenant_binding(user.pk):
         refresh_user.run(user.pk, ON_DEMAND)  # the task body; Celery's autoretry catches this
     with tenant_context(user.pk):
         assert not CreditReport.objects.exists()
@@ -169,11 +163,12 @@ def test_no_pull_once_consent_is_withdrawn_or_outdated(experian_sandbox: Experia
     identity = consent(user.pk)
     with tenant_context(user.pk):
         CreditProfile.objects.filter(user_id=user.pk).update(consent_version="2020-01-01")
-    with pytest.raises(ConsentRequired):
+    with pytest.raises(ConsentRequired), tenant_binding(user.pk):
         credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     consent(user.pk, ssn=identity.ssn)
-    credit_services.credit_profile_withdraw(user_id=user.pk)
-    with pytest.raises(ConsentRequired):
+    with tenant_context(user.pk):
+        credit_services.credit_profile_withdraw(user_id=user.pk)
+    with pytest.raises(ConsentRequired), tenant_binding(user.pk):
         credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     assert experian_sandbox.pulls(identity.ssn) == 0
 
@@ -181,8 +176,9 @@ def test_no_pull_once_consent_is_withdrawn_or_outdated(experian_sandbox: Experia
 def test_no_pull_without_a_plan(experian_sandbox: ExperianSandbox) -> None:
     user = UserFactory(date_joined=timezone.now() - timedelta(days=90))  # trial over, never subscribed
     identity = consent(user.pk)
-    assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).skipped == "not_entitled"
-    assert not credit_services.credit_refresh_availability(user_id=user.pk).allowed
+    with tenant_binding(user.pk):
+        assert credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).skipped == "not_entitled"
+        assert not credit_services.credit_refresh_availability(user_id=user.pk).allowed
     assert experian_sandbox.pulls(identity.ssn) == 0
 
 
@@ -190,17 +186,20 @@ def test_on_demand_refresh_has_a_cooldown(experian_sandbox: ExperianSandbox, enq
     user = UserFactory()
     consent(user.pk)
     assert enqueued() == ["finance.credit.refresh_user"]  # the first pull
-    waiting = credit_services.credit_refresh_request(user_id=user.pk)
+    with tenant_binding(user.pk):
+        waiting = credit_services.credit_refresh_request(user_id=user.pk)
     assert not waiting.allowed and waiting.reason == "A refresh is already in progress."
     refresh_user(user.pk, CreditReport.Trigger.CONSENT)
 
-    later = credit_services.credit_refresh_request(user_id=user.pk)
+    with tenant_binding(user.pk):
+        later = credit_services.credit_refresh_request(user_id=user.pk)
     assert not later.allowed and later.next_at is not None
     assert timedelta(hours=23) < later.next_at - timezone.now() <= timedelta(hours=24)
     assert enqueued() == ["finance.credit.refresh_user"]  # nothing more queued
 
     backdate_reports(user.pk, days=1)
-    assert credit_services.credit_refresh_request(user_id=user.pk).allowed
+    with tenant_binding(user.pk):
+        assert credit_services.credit_refresh_request(user_id=user.pk).allowed
     assert enqueued() == ["finance.credit.refresh_user"] * 2
     assert credit_services.credit_refresh_pending(user_id=user.pk)
 
@@ -212,7 +211,8 @@ def test_the_schedule_refreshes_people_whose_plan_interval_has_passed(
     for user in (due, recent, never):
         consent(user.pk)
     for user in (due, recent):
-        credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
+        with tenant_binding(user.pk):
+            credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     backdate_reports(due.pk, days=31)  # trial plan: monthly
     backdate_reports(recent.pk, days=10)
     queued_by_consent = enqueued()
@@ -230,7 +230,8 @@ def test_the_schedule_refreshes_people_whose_plan_interval_has_passed(
 def test_another_tenant_sees_none_of_it(experian_sandbox: ExperianSandbox) -> None:
     alice, bob = UserFactory(), UserFactory()
     consent(alice.pk)
-    credit_report_pull(user_id=alice.pk, trigger=ON_DEMAND)
+    with tenant_binding(alice.pk):
+        credit_report_pull(user_id=alice.pk, trigger=ON_DEMAND)
     with tenant_context(bob.pk):
         for model in (CreditProfile, CreditReport, CreditScore, ScoreFactor, Tradeline, Inquiry):
             assert not model.objects.exists(), model.__name__
@@ -256,7 +257,7 @@ def test_another_tenant_sees_none_of_it(experian_sandbox: ExperianSandbox) -> No
 def test_identity_form_rules() -> None:
     from datetime import date
 
-    from finance.forms import CreditIdentityForm, validate_ssn
+    from finance.credit.forms import CreditIdentityForm, validate_ssn
 
     today = date(2025, 6, 15)
     good = {

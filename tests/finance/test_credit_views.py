@@ -9,17 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from creditapp.tenancy.db import maintenance_access, tenant_context
-from finance import experian
+from creditapp.tenancy.db import maintenance_access, tenant_binding, tenant_context
+from finance.credit.services import CONSENT_TEXT, CONSENT_VERSION, credit_report_pull
 from finance.models import CreditProfile, CreditReport, Inquiry, ScoreFactor, Tradeline
-from finance.services.credit import CONSENT_TEXT, CONSENT_VERSION, credit_report_pull
-from tests.factories import UserFactory
-from tests.finance.credit_factories import (
-    ExperianSandbox,
-    backdate_reports,
-    consent,
-    sent_account_numbers,
-)
+from tests.accounts.factories import UserFactory
+from tests.finance.credit_helpers import ExperianSandbox, backdate_reports, consent, sent_account_numbers
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
@@ -36,11 +30,6 @@ FORM = {
     "consent": "on",
     "consent_version": CONSENT_VERSION,
 }
-
-
-@pytest.fixture(autouse=True)
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(experian, "BACKOFF_SECONDS", 0.01)
 
 
 def signed_in(user: object) -> Client:
@@ -85,10 +74,12 @@ def test_the_overview_shows_score_factors_accounts_inquiries_and_changes(
     user = UserFactory()
     identity = consent(user.pk)
     experian_sandbox.next_pull(identity.ssn)
-    credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
+    with tenant_binding(user.pk):
+        credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
     backdate_reports(user.pk)
     experian_sandbox.next_pull(identity.ssn, new_inquiry=True, score_delta=-25)
-    latest = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    with tenant_binding(user.pk):
+        latest = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
     assert latest is not None
 
     client = signed_in(user)
@@ -126,7 +117,8 @@ def test_accounts_show_only_the_last_four_digits_of_their_number(
 ) -> None:
     user = UserFactory()
     consent(user.pk)
-    report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    with tenant_binding(user.pk):
+        report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
     assert report is not None
     (response,) = experian_responses
     tradelines = response["creditProfile"][0]["tradeline"]
@@ -145,7 +137,8 @@ def test_accounts_show_only_the_last_four_digits_of_their_number(
 def test_another_tenant_never_sees_a_report(experian_sandbox: ExperianSandbox) -> None:
     alice, bob = UserFactory(), UserFactory()
     consent(alice.pk)
-    report = credit_report_pull(user_id=alice.pk, trigger=ON_DEMAND).report
+    with tenant_binding(alice.pk):
+        report = credit_report_pull(user_id=alice.pk, trigger=ON_DEMAND).report
     assert report is not None
     with tenant_context(alice.pk):
         creditor = Tradeline.objects.filter(report=report).first()

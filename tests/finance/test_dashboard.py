@@ -8,12 +8,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from creditapp.tenancy.db import tenant_context
+from creditapp.core.localtime import local_today
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from finance.banking.sync import item_data_changed
+from finance.insights.dashboard import dashboard_compute, month_start, same_day_last_month
+from finance.insights.rules import transaction_recategorise
 from finance.models import CreditReport, CreditScore, OnboardingProgress, PlaidItem, ScoreFactor
-from finance.selectors.dashboard import dashboard_compute, local_today, month_start, same_day_last_month
-from finance.services.rules import transaction_recategorise
-from finance.signals import item_synced
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
@@ -94,7 +95,7 @@ def household():  # type: ignore[no-untyped-def]
 
 
 def test_every_number_matches_the_hand_worked_totals(household) -> None:  # type: ignore[no-untyped-def]
-    with tenant_context(household.pk):
+    with tenant_context(household.pk), tenant_binding(household.pk):
         data = dashboard_compute(user_id=household.pk, currency="USD", today=TODAY)
 
     assert (data.cash_minor, data.card_owed_minor, data.net_minor) == (600_000, 150_000, 450_000)
@@ -141,7 +142,7 @@ def test_month_to_date_compares_with_the_same_days_of_last_month() -> None:
 
 
 def test_other_currency_totals_are_shown_in_that_currency(household) -> None:  # type: ignore[no-untyped-def]
-    with tenant_context(household.pk):
+    with tenant_context(household.pk), tenant_binding(household.pk):
         data = dashboard_compute(user_id=household.pk, currency="EUR", today=TODAY)
     assert (data.cash_minor, data.spending_mtd_minor, data.other_currency_accounts) == (77_700, 7_000, 5)
 
@@ -189,14 +190,14 @@ def test_a_recategorisation_and_a_sync_invalidate_the_cache() -> None:
     client = client_for(user)
     assert client.get("/app/").context["data"].spending_mtd_minor == 700
 
-    with tenant_context(user.pk):
+    with tenant_context(user.pk), tenant_binding(user.pk):
         transaction_recategorise(user_id=user.pk, transaction_pk=coffee.pk, detailed="TRANSFER_OUT_SAVINGS")
     assert client.get("/app/").context["data"].spending_mtd_minor == 0
 
-    with tenant_context(user.pk):  # a sync wrote rows: the cached page is stale until the signal
+    with tenant_context(user.pk):  # a sync wrote rows: the cached page is stale until its follow-up
         b.txn(user.pk, checking, amount=300, day=month_start(today))
     assert client.get("/app/").context["data"].spending_mtd_minor == 0
-    item_synced.send(sender=PlaidItem, user_id=user.pk, item_pk=0)
+    item_data_changed(user_id=user.pk)
     assert client.get("/app/").context["data"].spending_mtd_minor == 300
 
 

@@ -10,12 +10,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from creditapp.tenancy.db import tenant_context
-from finance import csv_import
-from finance.csv_import import UploadError, decode, detect_layout, parse_amount, parse_rows
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from finance.imports.decode import decode
+from finance.imports.layout import Layout, detect_layout, parse_amount
+from finance.imports.limits import MAX_BYTES, MAX_ROWS, UploadError
+from finance.imports.parse import parse_rows
+from finance.imports.services import Destination, import_job_create, import_job_enqueue, import_job_run
 from finance.models import Account, ImportJob, Transaction, TransactionRule
-from finance.services.imports import Destination, import_job_create, import_job_enqueue, import_job_run
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
@@ -39,12 +41,12 @@ BANK_OF_AMERICA = (
 )
 
 
-def read(content: bytes) -> csv_import.Layout:
+def read(content: bytes) -> Layout:
     text, encoding = decode(content)
     return detect_layout(text, encoding)
 
 
-def named(layout: csv_import.Layout, column: int | None) -> str:
+def named(layout: Layout, column: int | None) -> str:
     return layout.columns[column] if column is not None else "(none)"
 
 
@@ -233,7 +235,8 @@ def test_files_that_cannot_be_imported_at_all(content: bytes, message: str) -> N
 def queue_and_run(user_id: int, job: ImportJob) -> ImportJob | None:
     with tenant_context(user_id):
         import_job_enqueue(user_id=user_id, job_pk=job.pk)
-    return import_job_run(user_id=user_id, job_pk=job.pk)
+    with tenant_binding(user_id):
+        return import_job_run(user_id=user_id, job_pk=job.pk)
 
 
 def test_import_all_rows_then_a_second_time_only_new_ones(enqueued) -> None:  # type: ignore[no-untyped-def]
@@ -255,7 +258,8 @@ def test_import_all_rows_then_a_second_time_only_new_ones(enqueued) -> None:  # 
         )
         import_job_enqueue(user_id=user.pk, job_pk=job.pk)
     assert enqueued() == ["finance.imports.run"]
-    done = import_job_run(user_id=user.pk, job_pk=job.pk)
+    with tenant_binding(user.pk):
+        done = import_job_run(user_id=user.pk, job_pk=job.pk)
     assert done is not None and (done.status, done.imported_count, done.duplicate_count) == (
         "succeeded",
         4,
@@ -305,7 +309,7 @@ def test_one_bad_row_imports_nothing_and_names_the_line() -> None:
 
 
 def test_a_failure_while_saving_rolls_everything_back(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from finance.services import imports
+    from finance.imports import services as imports
 
     user = UserFactory()
     with tenant_context(user.pk):
@@ -335,12 +339,12 @@ def test_caps_on_size_and_rows() -> None:
         import_job_create(
             user_id=user.pk,
             filename="big.csv",
-            content=b"x" * (csv_import.MAX_BYTES + 1),
+            content=b"x" * (MAX_BYTES + 1),
             destination=Destination(new_name="A"),
             currency="USD",
         )
     assert too_big.value.status == 413
-    many = b"Date,Description,Amount\n" + b"2026-01-01,Row,-1.00\n" * (csv_import.MAX_ROWS + 1)
+    many = b"Date,Description,Amount\n" + b"2026-01-01,Row,-1.00\n" * (MAX_ROWS + 1)
     text, encoding = decode(many)
     with pytest.raises(UploadError, match="more than 50,000 rows") as too_many:
         parse_rows(text, detect_layout(text, encoding), currency="USD")
@@ -401,7 +405,8 @@ def test_upload_review_choose_the_date_format_import_and_watch_progress(enqueued
     assert 'hx-trigger="every 1s"' in status.content.decode() and "<progress" in status.content.decode()
 
     job_pk = int(review_url.rstrip("/").rsplit("/", 1)[1])
-    import_job_run(user_id=user.pk, job_pk=job_pk)
+    with tenant_binding(user.pk):
+        import_job_run(user_id=user.pk, job_pk=job_pk)
     finished = client.get(review_url.rstrip("/") + "/status/").content.decode()
     assert "every 1s" not in finished and "2 transactions imported" in finished
     with tenant_context(user.pk):
@@ -416,7 +421,7 @@ def test_bad_uploads_get_clear_4xx_answers() -> None:
     assert upload(client, b"").status_code == 400
     excel = upload(client, b"PK\x03\x04zip", name="bank.xlsx")
     assert excel.status_code == 415 and "Save or export it as CSV" in excel.content.decode()
-    too_big = upload(client, b"a" * (csv_import.MAX_BYTES + 10))
+    too_big = upload(client, b"a" * (MAX_BYTES + 10))
     assert too_big.status_code == 413 and "larger than 5 MB" in too_big.content.decode()
     unnamed = upload(client, CHASE_CHECKING, new_name="")
     assert unnamed.status_code == 400 and "Name the new account." in unnamed.content.decode()
@@ -556,7 +561,8 @@ def test_a_stored_file_that_decoding_now_refuses_fails_cleanly() -> None:
     page = client.get(f"/app/import/{draft.pk}/")
     assert page.status_code == 200 and "binary data" in page.content.decode()
     assert client.post(f"/app/import/{draft.pk}/", {**MAPPED, "action": "import"}).status_code == 400
-    assert import_job_run(user_id=user.pk, job_pk=queued.pk) is None
+    with tenant_binding(user.pk):
+        assert import_job_run(user_id=user.pk, job_pk=queued.pk) is None
     with tenant_context(user.pk):
         failed = ImportJob.objects.get(pk=queued.pk)
         assert failed.status == ImportJob.Status.FAILED and "binary data" in failed.error_message

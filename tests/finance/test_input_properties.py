@@ -21,12 +21,24 @@ from rest_framework.pagination import Cursor
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from finance import csv_import, plaid
+from creditapp.core.money import EXPONENTS, to_minor
 from finance.api.views import NewestFirstCursor, TransactionFilter
-from finance.csv_import import DATE_FORMATS, UploadError
+from finance.banking import plaid
+from finance.imports.decode import ENCODINGS, decode
+from finance.imports.layout import (
+    DATE_FORMATS,
+    DELIMITERS,
+    SIGNS,
+    Layout,
+    date_candidates,
+    detect_layout,
+    parse_amount,
+    parse_date,
+)
+from finance.imports.limits import MAX_COLUMNS, MAX_REPORTED, UploadError
+from finance.imports.parse import Parsed, parse_rows, preview_table
+from finance.imports.views import LayoutForm
 from finance.models import Transaction
-from finance.money import EXPONENTS, to_minor
-from finance.views.imports import LayoutForm
 
 SOME = settings(max_examples=200, deadline=None, database=None)
 FEWER = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -161,7 +173,7 @@ DATE_LIKE = st.builds(lambda day, fmt: day.strftime(fmt), st.dates(), st.sampled
 @given(st.one_of(AMOUNT_LIKE, NUMBERS, TEXT), st.sampled_from([".", ","]))
 def test_an_amount_is_a_decimal_every_currency_can_hold_or_a_value_error(raw: str, decimal: str) -> None:
     try:
-        value = csv_import.parse_amount(raw, decimal)
+        value = parse_amount(raw, decimal)
     except ValueError:
         return
     if value is None:
@@ -177,8 +189,8 @@ def test_an_amount_is_a_decimal_every_currency_can_hold_or_a_value_error(raw: st
 @given(st.one_of(DATE_LIKE, TEXT, NUMBERS), st.sampled_from(list(DATE_FORMATS)))
 def test_a_date_is_a_date_or_a_value_error(raw: str, fmt: str) -> None:
     with contextlib.suppress(ValueError):
-        assert isinstance(csv_import.parse_date(raw, fmt), date)
-    assert set(csv_import.date_candidates([raw])) <= set(DATE_FORMATS)
+        assert isinstance(parse_date(raw, fmt), date)
+    assert set(date_candidates([raw])) <= set(DATE_FORMATS)
 
 
 # --- whole files -------------------------------------------------------------------------------------
@@ -221,7 +233,7 @@ FILES = st.one_of(
     st.builds(
         _csv_bytes,
         ROWS,
-        st.sampled_from(csv_import.DELIMITERS),
+        st.sampled_from(DELIMITERS),
         st.sampled_from(["utf-8", "utf-16", "cp1252"]),
     ),
     st.binary(max_size=300).map(lambda raw: codecs.BOM_UTF16_LE + raw),
@@ -234,20 +246,20 @@ FILES = st.one_of(
 )
 
 
-def _check_parsed(parsed: csv_import.Parsed) -> None:
+def _check_parsed(parsed: Parsed) -> None:
     for row in parsed.rows:
         assert isinstance(row.day, date) and -BIGINT <= row.amount_minor <= BIGINT
         assert 0 < len(row.description) <= 300 and "\x00" not in row.description
-    assert len(parsed.errors) <= csv_import.MAX_REPORTED
+    assert len(parsed.errors) <= MAX_REPORTED
     assert all(isinstance(error["reason"], str) for error in parsed.errors)
 
 
-def _read(content: bytes, encoding: str | None, delimiter: str | None) -> csv_import.Layout:
-    text, used = csv_import.decode(content, encoding)
-    assert "\x00" not in text and used in csv_import.ENCODINGS
-    layout = csv_import.detect_layout(text, used, delimiter)
-    assert 0 < len(layout.columns) <= csv_import.MAX_COLUMNS
-    assert all(isinstance(row, list) for row in csv_import.preview_table(text, layout))
+def _read(content: bytes, encoding: str | None, delimiter: str | None) -> Layout:
+    text, used = decode(content, encoding)
+    assert "\x00" not in text and used in ENCODINGS
+    layout = detect_layout(text, used, delimiter)
+    assert 0 < len(layout.columns) <= MAX_COLUMNS
+    assert all(isinstance(row, list) for row in preview_table(text, layout))
     json.dumps(layout.as_json())  # it is stored as JSON
     return layout
 
@@ -255,8 +267,8 @@ def _read(content: bytes, encoding: str | None, delimiter: str | None) -> csv_im
 @FEWER
 @given(
     FILES,
-    st.sampled_from([None, None, None, *csv_import.ENCODINGS]),  # mostly as detected
-    st.sampled_from([None, None, None, *csv_import.DELIMITERS]),
+    st.sampled_from([None, None, None, *ENCODINGS]),  # mostly as detected
+    st.sampled_from([None, None, None, *DELIMITERS]),
     st.sampled_from(["USD", "JPY", "KWD"]),
 )
 def test_any_file_is_read_into_rows_or_refused_with_an_upload_error(
@@ -264,8 +276,8 @@ def test_any_file_is_read_into_rows_or_refused_with_an_upload_error(
 ) -> None:
     try:
         layout = _read(content, encoding, delimiter)
-        text = csv_import.decode(content, layout.encoding)[0]
-        parsed = csv_import.parse_rows(text, layout, currency=currency)
+        text = decode(content, layout.encoding)[0]
+        parsed = parse_rows(text, layout, currency=currency)
     except UploadError as error:
         assert 400 <= error.status < 500 and str(error)
         return
@@ -275,9 +287,7 @@ def test_any_file_is_read_into_rows_or_refused_with_an_upload_error(
 MAPPING_VALUES = st.one_of(
     TEXT,
     st.integers(-2, 8).map(str),
-    st.sampled_from(
-        ["", ".", ",", *DATE_FORMATS, *csv_import.SIGNS, *csv_import.ENCODINGS, *csv_import.DELIMITERS]
-    ),
+    st.sampled_from(["", ".", ",", *DATE_FORMATS, *SIGNS, *ENCODINGS, *DELIMITERS]),
 )
 MAPPING = st.fixed_dictionaries(
     {},
@@ -310,7 +320,7 @@ def test_the_mapping_form_gives_a_layout_that_parses_or_form_errors(data: dict[s
         return
     changed = form.updated(layout)
     try:
-        parsed = csv_import.parse_rows(csv_import.decode(SAMPLE)[0], changed, currency="USD")
+        parsed = parse_rows(decode(SAMPLE)[0], changed, currency="USD")
     except UploadError as error:
         assert changed.problems() and str(error)
         return
@@ -319,8 +329,8 @@ def test_the_mapping_form_gives_a_layout_that_parses_or_form_errors(data: dict[s
 
 def test_good_input_of_each_kind_is_accepted() -> None:
     """The properties above would also hold for parsers that refuse everything; these do not."""
-    assert csv_import.parse_amount("1,234.56") == Decimal("1234.56")
+    assert parse_amount("1,234.56") == Decimal("1234.56")
     assert plaid.link_institution('{"institution": {"name": "B", "institution_id": "i"}}').name == "B"
     layout = _read(SAMPLE, None, None)
-    assert len(csv_import.parse_rows(csv_import.decode(SAMPLE)[0], layout, currency="USD").rows) == 2
+    assert len(parse_rows(decode(SAMPLE)[0], layout, currency="USD").rows) == 2
     assert NewestFirstCursor().decode_cursor(_request(cursor=_b64(b"p=2026-03-01"))) is not None

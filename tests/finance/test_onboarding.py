@@ -8,7 +8,7 @@ from django.test import Client
 from accounts.models import User
 from creditapp.tenancy.db import tenant_context
 from finance.models import OnboardingProgress
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])

@@ -7,7 +7,7 @@ from typing import Any
 import plaid as plaid_sdk
 import pytest
 
-from finance import plaid
+from finance.banking import plaid
 
 
 def failing(status: int, body: str | None) -> Any:

@@ -7,13 +7,13 @@ import threading
 import pytest
 from django.db import connection
 
-from creditapp import crypto
-from creditapp.tenancy.db import tenant_context
-from finance import plaid
+from creditapp.core import crypto
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from finance.banking import plaid
+from finance.banking.items import plaid_item_relinked
+from finance.banking.sync import plaid_item_refresh_liabilities, plaid_item_sync
 from finance.models import Account, CardLiability, PlaidItem, Transaction
-from finance.services.items import plaid_item_relinked
-from finance.services.sync import plaid_item_refresh_liabilities, plaid_item_sync
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 
@@ -26,7 +26,8 @@ def db_transaction_ids(user_id: int) -> list[str]:
 def test_link_exchange_sync_puts_rows_in_the_database(link_item, plaid_sandbox) -> None:  # type: ignore[no-untyped-def]
     user = UserFactory()
     item = link_item(user.pk)
-    result = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        result = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     remote = plaid_sandbox.item(item.item_id)
     assert result.added == remote["transactions"] > 50
     ids = db_transaction_ids(user.pk)
@@ -43,7 +44,8 @@ def test_link_exchange_sync_puts_rows_in_the_database(link_item, plaid_sandbox) 
         assert sample is not None and sample.category_primary and isinstance(sample.amount_minor, int)
 
     # A second sync with nothing new changes nothing.
-    again = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        again = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     assert (again.added, again.modified, again.removed) == (0, 0, 0)
     assert len(db_transaction_ids(user.pk)) == remote["transactions"]
 
@@ -51,7 +53,8 @@ def test_link_exchange_sync_puts_rows_in_the_database(link_item, plaid_sandbox) 
 def test_card_liabilities_are_stored_in_minor_units(link_item) -> None:  # type: ignore[no-untyped-def]
     user = UserFactory()
     item = link_item(user.pk)
-    assert plaid_item_refresh_liabilities(user_id=user.pk, item_pk=item.pk) >= 1
+    with tenant_binding(user.pk):
+        assert plaid_item_refresh_liabilities(user_id=user.pk, item_pk=item.pk) >= 1
     with tenant_context(user.pk):
         liability = CardLiability.objects.select_related("account").first()
         assert liability is not None and liability.account.type == "credit"
@@ -68,7 +71,8 @@ def test_mutation_during_pagination_restarts_and_ends_correct(link_item, plaid_s
         from django.conf import settings
 
         patch.setattr(settings, "PLAID_SYNC_PAGE_SIZE", 100)  # several pages, so the fault can strike
-        result = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+        with tenant_binding(user.pk):
+            result = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     assert result.restarts == 1
     remote = plaid_sandbox.item(item.item_id)
     ids = db_transaction_ids(user.pk)
@@ -78,7 +82,8 @@ def test_mutation_during_pagination_restarts_and_ends_correct(link_item, plaid_s
 def test_removed_and_pending_to_posted_on_a_dynamic_item(link_item, plaid_sandbox) -> None:  # type: ignore[no-untyped-def]
     user = UserFactory()
     item = link_item(user.pk, username="user_transactions_dynamic")
-    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     with tenant_context(user.pk):
         pending_before = set(
             Transaction.objects.filter(pending=True).values_list("plaid_transaction_id", flat=True)
@@ -86,7 +91,8 @@ def test_removed_and_pending_to_posted_on_a_dynamic_item(link_item, plaid_sandbo
     assert pending_before
 
     plaid_sandbox.mutate(item.item_id, webhook=False)
-    result = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        result = plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     assert result.removed > 0
     remote = plaid_sandbox.item(item.item_id)
     ids = db_transaction_ids(user.pk)
@@ -105,11 +111,12 @@ def test_item_login_required_marks_the_item_then_update_mode_clears_it(link_item
 
     user = UserFactory()
     item = link_item(user.pk)
-    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     access_token = crypto.decrypt(item.access_token_encrypted)
     plaid_sandbox.reset_login(access_token)
 
-    with pytest.raises(plaid.PlaidError) as failure:
+    with pytest.raises(plaid.PlaidError) as failure, tenant_binding(user.pk):
         plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     assert failure.value.error_code == plaid.ITEM_LOGIN_REQUIRED and not failure.value.transient
     with tenant_context(user.pk):
@@ -130,12 +137,14 @@ def test_item_login_required_marks_the_item_then_update_mode_clears_it(link_item
     )
     assert done.status_code == 302 and "public_token=" in done.headers["location"]
 
-    plaid_item_relinked(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_relinked(user_id=user.pk, item_pk=item.pk)
     with tenant_context(user.pk):
         item.refresh_from_db()
     assert (item.status, item.error_code) == (PlaidItem.Status.GOOD, "")
     assert item.cursor == cursor_before  # the failed sync moved nothing
-    assert plaid_item_sync(user_id=user.pk, item_pk=item.pk).skipped is False
+    with tenant_binding(user.pk):
+        assert plaid_item_sync(user_id=user.pk, item_pk=item.pk).skipped is False
 
 
 @pytest.mark.parametrize("fault", ["api_error", "rate_limit", "timeout"])
@@ -147,7 +156,7 @@ def test_transient_failures_keep_the_cursor_and_lose_nothing(
     user = UserFactory()
     item = link_item(user.pk)
     plaid_sandbox.fault(fault, item_id=item.item_id, endpoint="/transactions/sync", seconds=3)
-    with pytest.raises(plaid.PlaidError) as failure:
+    with pytest.raises(plaid.PlaidError) as failure, tenant_binding(user.pk):
         plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     assert failure.value.transient
     with tenant_context(user.pk):
@@ -155,7 +164,8 @@ def test_transient_failures_keep_the_cursor_and_lose_nothing(
     assert item.cursor == "" and item.status == PlaidItem.Status.GOOD
     assert db_transaction_ids(user.pk) == []
     # The retry succeeds and everything arrives.
-    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     assert len(db_transaction_ids(user.pk)) == plaid_sandbox.item(item.item_id)["transactions"]
 
 
@@ -167,7 +177,8 @@ def test_two_concurrent_syncs_of_one_item_run_once(link_item, plaid_sandbox) -> 
 
     def run() -> None:
         try:
-            results.append(plaid_item_sync(user_id=user.pk, item_pk=item.pk))
+            with tenant_binding(user.pk):
+                results.append(plaid_item_sync(user_id=user.pk, item_pk=item.pk))
         finally:
             connection.close()
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from creditapp.tenancy.db import tenant_context
+from finance.banking.tasks import sync_due_items, sync_item
 from finance.models import PlaidItem, Transaction
-from finance.tasks.plaid import sync_due_items, sync_item
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 

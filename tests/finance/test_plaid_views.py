@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from creditapp.tenancy.db import maintenance_access, tenant_context
-from finance import plaid
+from finance.banking import plaid
 from finance.models import Account, PlaidItem
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 

@@ -16,12 +16,13 @@ from cryptography.hazmat.primitives import serialization
 from django.core.cache import cache
 from django.test import Client
 
-from creditapp.locks import redis_client
-from creditapp.tenancy.db import tenant_context
-from finance import plaid, webhooks
+from creditapp.core.locks import redis_client
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from finance.banking import plaid
+from finance.banking import verification as webhooks
+from finance.banking.sync import plaid_item_sync
 from finance.models import PlaidItem, Transaction
-from finance.services.sync import plaid_item_sync
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 
@@ -130,7 +131,8 @@ def test_sync_updates_webhook_from_the_sandbox_syncs_through_a_real_worker(  # t
     settings.PLAID_WEBHOOK_URL = f"{live_server.url}/webhooks/plaid"
     user = UserFactory()
     item = link_item(user.pk, username="user_transactions_dynamic")
-    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     with tenant_context(user.pk):
         synced_before = PlaidItem.objects.get(pk=item.pk).last_synced_at
     plaid_sandbox.mutate(item.item_id, webhook=True, new_transactions=5)

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from creditapp.tenancy.db import tenant_context
+from creditapp.tenancy.db import tenant_binding, tenant_context
+from finance.banking.sync import plaid_item_sync
+from finance.insights.rules import rule_delete, rules_apply, transaction_recategorise
 from finance.models import Transaction, TransactionRule
-from finance.services.rules import rule_delete, rules_apply, transaction_recategorise
-from finance.services.sync import plaid_item_sync
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
@@ -50,7 +50,8 @@ def test_similar_means_the_same_merchant_or_the_same_words_without_numbers() -> 
 def test_a_rule_files_future_sync_rows_but_never_overrides_a_hand_choice(link_item) -> None:  # type: ignore[no-untyped-def]
     user = UserFactory()
     item = link_item(user.pk)
-    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     with tenant_context(user.pk):
         starbucks = list(Transaction.objects.filter(merchant_name="Starbucks").order_by("date", "id"))
         assert len(starbucks) >= 3
@@ -69,7 +70,8 @@ def test_a_rule_files_future_sync_rows_but_never_overrides_a_hand_choice(link_it
         item.refresh_from_db()
         type(item).objects.filter(pk=item.pk).update(cursor="")
         assert Transaction.objects.get(pk=sample.pk).category_source == ""
-    plaid_item_sync(user_id=user.pk, item_pk=item.pk)
+    with tenant_binding(user.pk):
+        plaid_item_sync(user_id=user.pk, item_pk=item.pk)
     with tenant_context(user.pk):
         assert (
             Transaction.objects.get(pk=sample.pk).effective_category_detailed
@@ -98,7 +100,8 @@ def test_deleting_a_rule_gives_the_bank_category_back_and_only_to_its_rows() -> 
             apply_to_similar=True,
         )
         rule = TransactionRule.objects.get()
-        assert rule_delete(user_id=user.pk, rule_pk=rule.pk) == 2
+        with tenant_binding(user.pk):
+            assert rule_delete(user_id=user.pk, rule_pk=rule.pk) == 2
         sources = sorted(Transaction.objects.values_list("category_source", "effective_category_detailed"))
     assert sources == [
         ("", "FOOD_AND_DRINK_COFFEE"),
@@ -122,7 +125,8 @@ def test_rules_belong_to_their_owner() -> None:
     with tenant_context(bob.pk):
         bobs = b.account(bob.pk)
         theirs = b.txn(bob.pk, bobs, amount=500, day=date(2026, 2, 1), merchant="Blue Bottle")
-        assert rules_apply(user_id=bob.pk) == 0
+        with tenant_binding(bob.pk):
+            assert rules_apply(user_id=bob.pk) == 0
         assert Transaction.objects.get(pk=theirs.pk).category_source == ""
         assert not TransactionRule.objects.exists()
     client = Client()

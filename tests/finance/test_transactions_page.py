@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from creditapp.tenancy.db import tenant_context
+from finance.banking.sync import transactions_ingest
 from finance.models import Transaction, TransactionRule
-from finance.services.sync import transactions_ingest
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
@@ -234,7 +234,7 @@ def test_recategorise_one_then_all_similar_through_a_rule(ledger) -> None:  # ty
             "",
         )
         transactions_ingest(user_id=ledger.pk, rows=[row, again])
-        from finance.services.rules import rules_apply
+        from finance.insights.rules import rules_apply
 
         rules_apply(user_id=ledger.pk, plaid_ids=["new-amazon", amazon.plaid_transaction_id])
         assert Transaction.objects.get(plaid_transaction_id="new-amazon").effective_category_detailed == (

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from creditapp.tenancy.db import maintenance_access, tenant_context
 from finance.models import Account
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance.factories import AccountFactory
 
 pytestmark = [

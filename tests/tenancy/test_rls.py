@@ -8,8 +8,8 @@ from django.db.utils import DatabaseError
 from creditapp.tenancy.db import current_tenant, maintenance_access, tenant_context
 from creditapp.tenancy.models import TenantOwned
 from finance.models import Account
+from tests.accounts.factories import UserFactory
 from tests.conftest import owner_connection
-from tests.factories import UserFactory
 from tests.finance.factories import AccountFactory
 
 # Tables with a user_id column deliberately outside row-level security; .ci/run passes the same

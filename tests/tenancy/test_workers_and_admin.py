@@ -12,7 +12,7 @@ from accounts.models import AuditEntry
 from creditapp.tenancy.db import in_maintenance, maintenance_access, tenant_context
 from creditapp.tenancy.tasks import visible_row_counts
 from finance.models import Account
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.finance.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
@@ -67,7 +67,11 @@ def test_every_finance_admin_page_opens_for_staff(alice_and_bob) -> None:  # typ
     staff = UserFactory.create(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(staff)
-    models = [m for m in admin.site._registry if m._meta.app_label in ("finance", "billing", "accounts")]
+    models = [
+        m
+        for m in admin.site._registry
+        if m._meta.app_label in ("finance", "notifications", "billing", "accounts")
+    ]
     assert len(models) >= 8
     for model in models:
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
@@ -116,7 +120,7 @@ def test_each_admin_page_staff_open_is_one_audit_entry_naming_what_was_seen(alic
         *[
             changelist(model)
             for model in (
-                "finance.transaction", "finance.plaiditem", "finance.creditreport", "finance.alert",
+                "finance.transaction", "finance.plaiditem", "finance.creditreport", "notifications.alert",
                 "finance.importjob", "billing.subscription", "billing.billingcustomer",
                 "billing.webhookevent", "accounts.user", "accounts.auditentry", "accounts.apikey",
             )

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from creditapp.http import user_id
+from creditapp.core.request import user_id
 from creditapp.tenancy.api import TenantAPIView
 from finance.models import Account
 
