@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.selectors import timezone_of
 from billing.models import Subscription, WebhookEvent
 from billing.selectors import entitlements
 from creditapp.core.localtime import local_day_label
@@ -26,7 +27,7 @@ FREE_TRIAL_REMINDER_DAYS = 3  # like Stripe's trial_will_end
 
 def _local(moment: datetime | None, user_id: int) -> str:
     """ "Mar 5, 2026" in the person's timezone."""
-    return local_day_label(moment, User.objects.filter(pk=user_id).values_list("timezone", flat=True).first())
+    return local_day_label(moment, timezone_of(user_id))
 
 
 def _draft(severity: str, dedupe_key: str, title: str, body: str, *, subject: str = "") -> Draft:

@@ -40,7 +40,3 @@ class TenantScopedMixin(TenantAPIViewMixin):
 
 class TenantReadOnlyModelViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     pass
-
-
-class TenantModelViewSet(TenantScopedMixin, viewsets.ModelViewSet):  # type: ignore[type-arg]
-    pass

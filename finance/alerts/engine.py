@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from accounts.models import User
+from accounts.selectors import timezone_of
 from creditapp.core.localtime import local_today
 from finance.alerts.cards import card_drafts
 from finance.alerts.connections import connection_drafts
@@ -47,4 +47,4 @@ def alerts_evaluate(*, user_id: int) -> list[Alert]:
 
 
 def _local_today(user_id: int) -> date:
-    return local_today(User.objects.filter(pk=user_id).values_list("timezone", flat=True).first())
+    return local_today(timezone_of(user_id))

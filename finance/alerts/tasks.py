@@ -7,7 +7,7 @@ from celery import shared_task
 from creditapp.core.queue import enqueue_on_commit
 from creditapp.tenancy.tasks import TenantTask
 from finance.alerts.engine import alerts_evaluate
-from finance.banking.schedules import owners_of_broken_items
+from finance.banking.lookups import owners_of_broken_items
 
 
 @shared_task(name="finance.credit.evaluate_alerts", base=TenantTask)

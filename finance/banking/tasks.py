@@ -14,8 +14,8 @@ from creditapp.tenancy.tasks import TenantTask
 from finance.banking import plaid
 from finance.banking import webhooks as webhook_handling
 from finance.banking.items import plaid_item_remove
+from finance.banking.lookups import items_due_for_sync, items_for_liabilities_refresh
 from finance.banking.models import PlaidItem
-from finance.banking.schedules import items_due_for_sync, items_for_liabilities_refresh
 from finance.banking.sync import item_data_changed, plaid_item_refresh_liabilities, plaid_item_sync
 
 log = logging.getLogger(__name__)

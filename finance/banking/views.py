@@ -19,7 +19,7 @@ from creditapp.core.request import user_id
 from finance.banking import items as item_services
 from finance.banking import plaid
 from finance.banking.allowance import institution_slot_required
-from finance.banking.schedules import item_owner
+from finance.banking.lookups import item_owner
 from finance.banking.selectors import items_for
 from finance.banking.sync import sync_progress
 from finance.banking.verification import WebhookRejected, verify_plaid_webhook

@@ -12,8 +12,8 @@ from creditapp.core.retry import TransientError, task_retry
 from creditapp.tenancy.tasks import TenantTask
 from finance.credit import experian
 from finance.credit import services as credit_services
+from finance.credit.lookups import people_due_for_refresh
 from finance.credit.models import CreditReport
-from finance.credit.schedules import people_due_for_refresh
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from django.db.models import F
 
-from creditapp.tenancy.db import tenant_context
+from creditapp.tenancy.db import tenant_binding, tenant_context
 from finance.credit import experian
 from finance.credit.experian import Applicant
-from finance.credit.services import CONSENT_VERSION, credit_profile_save
+from finance.credit.services import CONSENT_VERSION, PullResult, credit_profile_save, credit_report_pull
 from finance.models import (
     CreditReport,
     CreditScore,
@@ -49,6 +49,12 @@ def consent(user_id: int, **changes: Any) -> Applicant:
             user_id=user_id, applicant=identity, consent_version=CONSENT_VERSION, consent_ip="203.0.113.9"
         )
     return identity
+
+
+def pull_on_demand(user_id: int) -> PullResult:
+    """A pull the person asked for, as the worker runs it: bound to the tenant, outside a transaction."""
+    with tenant_binding(user_id):
+        return credit_report_pull(user_id=user_id, trigger=CreditReport.Trigger.ON_DEMAND)
 
 
 def backdate_reports(user_id: int, days: int = 30) -> None:

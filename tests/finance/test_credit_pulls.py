@@ -20,7 +20,13 @@ from finance.credit.services import ConsentRequired, credit_report_pull
 from finance.credit.tasks import refresh_due, refresh_user
 from finance.models import CreditProfile, CreditReport, CreditScore, Inquiry, ScoreFactor, Tradeline
 from tests.accounts.factories import UserFactory
-from tests.finance.credit_helpers import ExperianSandbox, backdate_reports, consent, sent_account_numbers
+from tests.finance.credit_helpers import (
+    ExperianSandbox,
+    backdate_reports,
+    consent,
+    pull_on_demand,
+    sent_account_numbers,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
@@ -62,8 +68,7 @@ def test_consent_stores_the_identity_encrypted_with_its_evidence(
 def test_a_pull_stores_a_snapshot(experian_sandbox: ExperianSandbox) -> None:
     user = UserFactory()
     identity = consent(user.pk)
-    with tenant_binding(user.pk):
-        result = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
+    result = pull_on_demand(user.pk)
     assert result.report is not None
     with tenant_context(user.pk):
         report = CreditReport.objects.get(user_id=user.pk)
@@ -92,8 +97,7 @@ def test_only_the_last_four_digits_of_account_numbers_are_stored(
 ) -> None:
     user = UserFactory()
     consent(user.pk)
-    with tenant_binding(user.pk):
-        report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    report = pull_on_demand(user.pk).report
     assert report is not None
     (response,) = experian_responses
     sent = sent_account_numbers(response)
@@ -211,8 +215,7 @@ def test_the_schedule_refreshes_people_whose_plan_interval_has_passed(
     for user in (due, recent, never):
         consent(user.pk)
     for user in (due, recent):
-        with tenant_binding(user.pk):
-            credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
+        pull_on_demand(user.pk)
     backdate_reports(due.pk, days=31)  # trial plan: monthly
     backdate_reports(recent.pk, days=10)
     queued_by_consent = enqueued()

@@ -13,7 +13,13 @@ from creditapp.tenancy.db import maintenance_access, tenant_binding, tenant_cont
 from finance.credit.services import CONSENT_TEXT, CONSENT_VERSION, credit_report_pull
 from finance.models import CreditProfile, CreditReport, Inquiry, ScoreFactor, Tradeline
 from tests.accounts.factories import UserFactory
-from tests.finance.credit_helpers import ExperianSandbox, backdate_reports, consent, sent_account_numbers
+from tests.finance.credit_helpers import (
+    ExperianSandbox,
+    backdate_reports,
+    consent,
+    pull_on_demand,
+    sent_account_numbers,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
 ON_DEMAND = CreditReport.Trigger.ON_DEMAND
@@ -74,8 +80,7 @@ def test_the_overview_shows_score_factors_accounts_inquiries_and_changes(
     user = UserFactory()
     identity = consent(user.pk)
     experian_sandbox.next_pull(identity.ssn)
-    with tenant_binding(user.pk):
-        credit_report_pull(user_id=user.pk, trigger=ON_DEMAND)
+    pull_on_demand(user.pk)
     backdate_reports(user.pk)
     experian_sandbox.next_pull(identity.ssn, new_inquiry=True, score_delta=-25)
     with tenant_binding(user.pk):
@@ -117,8 +122,7 @@ def test_accounts_show_only_the_last_four_digits_of_their_number(
 ) -> None:
     user = UserFactory()
     consent(user.pk)
-    with tenant_binding(user.pk):
-        report = credit_report_pull(user_id=user.pk, trigger=ON_DEMAND).report
+    report = pull_on_demand(user.pk).report
     assert report is not None
     (response,) = experian_responses
     tradelines = response["creditProfile"][0]["tradeline"]

@@ -1,4 +1,4 @@
-"""What the credit refresh schedule looks for across every tenant, through the audited maintenance path."""
+"""Looking across every tenant, through the audited maintenance path: who is due a credit refresh."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What the fan-out schedules look for across every tenant, through the audited maintenance path."""
+"""Looking across every tenant, through the audited maintenance path: what the fan-out schedules
+look for, and whose item a webhook names."""
 
 from __future__ import annotations
 
