@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -47,16 +47,33 @@ def api_keys_for(*, owner_id: int) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(owner_id=owner_id)
 
 
-def api_key_create(*, owner_id: int, name: str) -> NewApiKey:
+def api_key_create(
+    *,
+    owner_id: int,
+    name: str,
+    scope: str = ApiKey.Scope.READ,
+    expires_at: datetime | None = None,
+) -> NewApiKey:
+    """A new key for its owner: read-only unless `scope` says read_write; without `expires_at` it
+    works until revoked."""
+    if scope not in ApiKey.Scope.values:
+        raise ValueError(f"unknown scope {scope!r}")
     with transaction.atomic():
         if api_keys_for(owner_id=owner_id).filter(revoked_at__isnull=True).count() >= MAX_KEYS_PER_OWNER:
             raise TooManyKeys(f"You can have at most {MAX_KEYS_PER_OWNER} active keys; revoke one first.")
         prefix = secrets.token_hex(PREFIX_BYTES)
         secret = secrets.token_urlsafe(SECRET_BYTES)
         key = ApiKey.objects.create(
-            owner_id=owner_id, name=name.strip()[:100], prefix=prefix, secret_sha256=_sha256(secret)
+            owner_id=owner_id,
+            name=name.strip()[:100],
+            prefix=prefix,
+            secret_sha256=_sha256(secret),
+            scope=scope,
+            expires_at=expires_at,
         )
-        audit_record("api_key.created", user_id=owner_id, details={"key": key.pk, "prefix": prefix})
+        audit_record(
+            "api_key.created", user_id=owner_id, details={"key": key.pk, "prefix": prefix, "scope": scope}
+        )
     return NewApiKey(key=key, token=f"{TOKEN_PREFIX}_{prefix}_{secret}")
 
 
@@ -71,8 +88,9 @@ def api_key_revoke(*, owner_id: int, key_pk: int) -> ApiKey:
     return key
 
 
-def api_key_check(token: str) -> ApiKey | None:
-    """The active key a presented token belongs to, or None. Records when it was last used."""
+def api_key_check(token: str, *, ip: str | None = None) -> ApiKey | None:
+    """The unrevoked key a presented token belongs to, or None (the caller refuses an expired one).
+    Records when and from where it was last used."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
@@ -82,7 +100,8 @@ def api_key_check(token: str) -> ApiKey | None:
     if not hmac.compare_digest(presented, key.secret_sha256 if key else _DUMMY_SHA256) or key is None:
         return None
     now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
+    stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+    if not key.is_expired and (stale or key.last_used_ip != ip):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
+        key.last_used_at, key.last_used_ip = now, ip
     return key

@@ -6,6 +6,7 @@ import base64
 import hashlib
 from email.utils import formataddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import environ
@@ -244,7 +245,8 @@ FIELD_ENCRYPTION_KEYS = [
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Every /api/v1/ view: a personal API key or the session, and a plan with API access.
+    # Every /api/v1/ view: a personal API key or the session, a plan with API access, a key whose scope
+    # allows the operation, rate limits per plan and kind of operation, and one error shape.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -252,13 +254,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "billing.permissions.HasApiAccess",
+        "accounts.api.permissions.KeyScopeAllows",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["billing.api.throttling.PlanRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "creditapp.api.pagination.KeysetPagination",
+    "EXCEPTION_HANDLER": "creditapp.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"user": "120/min", "anon": "30/min"},
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
+}
+# Requests per window, per person and kind of operation; anonymous callers per address.
+API_RATE_LIMITS: dict[str, Any] = {
+    "pro": {"read": "600/min", "write": "120/min", "sync": "12/hour"},
+    "family": {"read": "600/min", "write": "120/min", "sync": "12/hour"},
+    "default": {"read": "60/min", "write": "20/min", "sync": "4/hour"},
+    "anonymous": "60/min",
 }
 SPECTACULAR_SETTINGS = {"TITLE": "creditapp API", "VERSION": "1.0.0"}
 

@@ -4,7 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from accounts import views as account_views
 from billing import views as billing_views
-from billing.api.views import SubscriptionView
+from billing.api.views import MeView, SubscriptionView
 from billing.decorators import entitlement_required
 from creditapp import health, views
 from creditapp.api import docs as api_docs
@@ -23,8 +23,14 @@ account_pages: list[URLPattern | URLResolver] = [
 
 # The REST API (Pro and Family plans), under /api/v1/.
 api_v1: list[URLPattern | URLResolver] = [
-    path("", include("finance.api.urls")),
+    path("me/", MeView.as_view(), name="me"),
     path("subscription/", SubscriptionView.as_view(), name="subscription"),
+    path("", include("finance.api.changes")),  # before transactions/<id>/
+    path("", include("finance.api.urls")),
+    path("", include("finance.api.credit")),
+    path("", include("finance.api.connections")),
+    path("", include("notifications.api.alerts")),
+    path("", include("notifications.api.webhooks")),
 ]
 api: list[URLPattern | URLResolver] = [
     path("v1/", include((api_v1, "api-v1"))),
@@ -46,3 +52,6 @@ urlpatterns = [
     path("api/", include(api)),
     path("webhooks/plaid", finance_views.plaid_webhook, name="plaid-webhook"),
 ]
+
+handler404 = "creditapp.views.not_found"
+handler500 = "creditapp.views.server_error"

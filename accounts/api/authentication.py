@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from accounts.api_keys import TOKEN_PREFIX, api_key_check
 from accounts.models import ApiKey, User
+from creditapp.core.request import client_ip
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -27,7 +28,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None  # not ours: let the next class (session) try
         if len(header) != 2:
             raise AuthenticationFailed(
-                "Invalid Authorization header: expected `Bearer ck_<prefix>_<secret>`."
+                "Invalid Authorization header: expected `Bearer ck_<prefix>_<secret>`.",
+                code="invalid_api_key",
             )
         try:
             token = header[1].decode("ascii")
@@ -35,9 +37,11 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed("Invalid API key.") from None
         if not token.startswith(f"{TOKEN_PREFIX}_"):
             raise AuthenticationFailed("Invalid API key.")
-        key = api_key_check(token)
+        key = api_key_check(token, ip=client_ip(request))
         if key is None or not key.owner.is_active:
-            raise AuthenticationFailed("Invalid or revoked API key.")
+            raise AuthenticationFailed("Invalid or revoked API key.", code="invalid_api_key")
+        if key.is_expired:
+            raise AuthenticationFailed("This API key has expired: create a new one.", code="api_key_expired")
         return key.owner, key
 
     def authenticate_header(self, request: Request) -> str:

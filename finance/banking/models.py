@@ -105,6 +105,9 @@ class Account(TenantOwned):
     available_balance_minor = models.BigIntegerField(null=True, blank=True)
     credit_limit_minor = models.BigIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
+    # The person's own name for the account, and whether they hid it; Plaid's updates never write these.
+    custom_name = models.CharField(max_length=200, blank=True, db_default="")
+    hidden = models.BooleanField(db_default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,7 +122,11 @@ class Account(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ••{self.mask}" if self.mask else self.name
+        return f"{self.display_name} ••{self.mask}" if self.mask else self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.custom_name or self.name
 
     @property
     def mask_display(self) -> str:
@@ -162,6 +169,8 @@ class Transaction(TenantOwned):
     category_source = models.CharField(
         max_length=5, blank=True, db_default="", choices=[("", "Bank"), ("user", "You"), ("rule", "Rule")]
     )
+    notes = models.TextField(blank=True, db_default="")
+    hidden = models.BooleanField(db_default=False, help_text="Left out of spending totals and reports.")
     effective_category_primary = models.GeneratedField(
         expression=Coalesce(NullIf("user_category_primary", models.Value("")), "category_primary"),
         output_field=models.CharField(max_length=60),
