@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
     "django_htmx",
@@ -261,6 +262,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "creditapp.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Outgoing webhooks may only reach public addresses; tests deliver to a receiver on 127.0.0.1.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 # Requests per window, per person and kind of operation; anonymous callers per address.
 API_RATE_LIMITS: dict[str, Any] = {
     "pro": {"read": "600/min", "write": "120/min", "sync": "12/hour"},

@@ -7,7 +7,6 @@ from billing import views as billing_views
 from billing.api.views import MeView, SubscriptionView
 from billing.decorators import entitlement_required
 from creditapp import health, views
-from creditapp.api import docs as api_docs
 from finance.banking import views as finance_views
 
 # Our own account pages (allauth's are included beside them).
@@ -34,8 +33,7 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 api: list[URLPattern | URLResolver] = [
     path("v1/", include((api_v1, "api-v1"))),
-    path("schema/", api_docs.SchemaView.as_view(), name="api-schema"),
-    path("docs/", api_docs.docs, name="api-docs"),
+    path("", include("creditapp.api.urls")),
 ]
 
 urlpatterns = [
@@ -47,6 +45,7 @@ urlpatterns = [
     path("accounts/", include((account_pages, "accounts"))),  # allauth's paths don't clash
     path("accounts/", include("allauth.urls")),
     path("app/alerts/", include("notifications.urls")),
+    path("app/settings/webhooks/", include("notifications.webhook_urls")),
     path("app/", include("finance.urls")),
     path("billing/", include("billing.urls")),
     path("api/", include(api)),
