@@ -110,7 +110,7 @@ def test_keys_of_people_without_api_access_are_refused(plan: str) -> None:
     new = api_key_create(owner_id=user.pk, name="old key")
     response = api(new.token)
     assert response.status_code == 402
-    assert response.json()["code"] == "upgrade_required"
+    assert response.json()["error"]["code"] == "upgrade_required"
 
 
 def test_keys_stop_when_pro_ends_and_work_again_on_resubscribing() -> None:

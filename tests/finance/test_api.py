@@ -132,9 +132,13 @@ def test_a_session_cookie_never_lends_its_tenant_to_a_key(two_tenants: dict[str,
 def test_the_api_is_read_only(two_tenants: dict[str, Any]) -> None:
     checking = two_tenants["alice_accounts"][0]
     client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {two_tenants['alice_token']}"}
-    assert client.post("/api/v1/accounts/", {}, **auth).status_code == 405
-    assert client.delete(f"/api/v1/accounts/{checking.pk}/", **auth).status_code == 405
+    read = {"HTTP_AUTHORIZATION": f"Bearer {two_tenants['alice_token']}"}
+    refused = client.post("/api/v1/accounts/", {}, **read)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
+    writer = api_key_create(owner_id=two_tenants["alice"].pk, name="w", scope="read_write").token
+    write = {"HTTP_AUTHORIZATION": f"Bearer {writer}"}
+    assert client.post("/api/v1/accounts/", {}, **write).status_code == 405
+    assert client.delete(f"/api/v1/accounts/{checking.pk}/", **write).status_code == 405
 
 
 def test_subscription_endpoint(two_tenants: dict[str, Any]) -> None:
@@ -222,12 +226,13 @@ def test_bad_query_parameters_are_a_400_naming_the_parameter(two_tenants: dict[s
     for name, value in BAD_QUERIES:
         response = client.get("/api/v1/transactions/", {name: value}, HTTP_AUTHORIZATION=f"Bearer {token}")
         body = response.json() if response["Content-Type"] == "application/json" else response.content[:80]
-        answers[name, value[:40]] = (response.status_code, sorted(body) if isinstance(body, dict) else body)
-    assert answers == {(name, value[:40]): (400, [name]) for name, value in BAD_QUERIES}
-    invalid = get(token, "/api/v1/transactions/", cursor=_cursor(b"p=x")).json()
-    assert invalid == {"cursor": ["Invalid cursor: use the `next` or `previous` link of a page as it is."]}
-    too_big = get(token, "/api/v1/transactions/", page_size=501).json()
-    assert too_big == {"page_size": ["Ensure this value is less than or equal to 500."]}
+        fields = body["error"]["details"]["fields"] if isinstance(body, dict) else body
+        answers[name, value[:40]] = (response.status_code, body["error"]["code"], sorted(fields))
+    assert answers == {(name, value[:40]): (400, "invalid_request", [name]) for name, value in BAD_QUERIES}
+    invalid = get(token, "/api/v1/transactions/", cursor=_cursor(b"p=x")).json()["error"]
+    assert invalid["message"] == "Invalid cursor: use the `next` or `previous` link of a page as it is."
+    too_big = get(token, "/api/v1/transactions/", page_size=501).json()["error"]
+    assert too_big["details"]["fields"] == {"page_size": ["Ensure this value is less than or equal to 500."]}
 
 
 def test_good_cursors_and_page_sizes_still_page(two_tenants: dict[str, Any]) -> None:
