@@ -81,7 +81,9 @@ def test_entitlements_and_gates_for_every_plan(plan: str) -> None:
             assert response.status_code == 402, url
             error = response.json()["error"]
             assert error["code"] == "upgrade_required" and error["details"]["feature"] == "api_access"
-            assert "Pro and Family" in error["message"] and error["details"]["upgrade_url"].endswith("/billing/")
+            assert "Pro and Family" in error["message"] and error["details"]["upgrade_url"].endswith(
+                "/billing/"
+            )
 
     # The institution limit for "connect a bank".
     with tenant_binding(user.pk):
