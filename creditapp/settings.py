@@ -264,6 +264,10 @@ REST_FRAMEWORK = {
 }
 # Outgoing webhooks may only reach public addresses; tests deliver to a receiver on 127.0.0.1.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+if PRODUCTION and WEBHOOKS_ALLOW_PRIVATE_TARGETS:
+    raise environ.ImproperlyConfigured("WEBHOOKS_ALLOW_PRIVATE_TARGETS is for tests: production refuses it")
+# Outgoing webhooks are a Pro feature; notifications sits below billing, so it is told where to ask.
+WEBHOOKS_ENTITLEMENTS = "billing.selectors.entitlements"
 # Requests per window, per person and kind of operation; anonymous callers per address.
 API_RATE_LIMITS: dict[str, Any] = {
     "pro": {"read": "600/min", "write": "120/min", "sync": "12/hour"},
