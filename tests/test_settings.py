@@ -79,6 +79,13 @@ def test_production_refuses_to_start_without_each_secret(name: str) -> None:
     assert wsgi.returncode != 0 and name in wsgi.stderr
 
 
+def test_production_refuses_webhooks_to_private_addresses() -> None:
+    result = check_deploy(production_env(WEBHOOKS_ALLOW_PRIVATE_TARGETS="true"))
+    assert result.returncode != 0
+    assert "WEBHOOKS_ALLOW_PRIVATE_TARGETS" in result.stderr
+    assert check_deploy(production_env(WEBHOOKS_ALLOW_PRIVATE_TARGETS="false")).returncode == 0
+
+
 def test_development_and_tests_fall_back_to_the_sandbox_webhook_secret() -> None:
     env = {**production_env(STRIPE_WEBHOOK_SECRET="", STRIPE_SECRET_KEY=""), "APP_ENV": "development"}
     result = subprocess.run(
