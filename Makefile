@@ -3,7 +3,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := .venv/bin/python
 ARGS ?=
 
-.PHONY: install run test manage audit bench-sync lint imports stop
+.PHONY: install run test manage audit bench-sync bench-api lint imports stop
 
 install:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv
@@ -24,6 +24,10 @@ audit: install
 
 bench-sync: install
 	@$(PY) -m tools.devstack script benchmarks/sync_ingest.py $(ARGS)
+
+# The REST API under gunicorn with production settings, on 1 M transactions (loaded once, then kept).
+bench-api: install
+	@$(PY) -m tools.devstack script benchmarks/bench_api.py $(ARGS)
 
 # The import contracts alone (pyproject's [tool.importlinter]): layers, and the sandbox kept apart.
 imports: install

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -89,19 +89,29 @@ def api_key_revoke(*, owner_id: int, key_pk: int) -> ApiKey:
 
 
 def api_key_check(token: str, *, ip: str | None = None) -> ApiKey | None:
-    """The unrevoked key a presented token belongs to, or None (the caller refuses an expired one).
-    Records when and from where it was last used."""
+    """The unrevoked key a presented token belongs to, with its owner, or None (the caller refuses an
+    expired one).
+
+    Records when and from where it was last used, at most once per LAST_USED_RESOLUTION: the first
+    request of each minute writes its time and address, the others in that minute write nothing (a
+    script polling every second would otherwise rewrite the row, and hold its lock, on every request).
+    """
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
     _, prefix, secret = parts
-    key = ApiKey.objects.select_related("owner").filter(prefix=prefix, revoked_at__isnull=True).first()
+    try:
+        # The prefix is unique: no ORDER BY (the model's default ordering) to compile or run.
+        key = ApiKey.objects.select_related("owner").get(prefix=prefix, revoked_at__isnull=True)
+    except ApiKey.DoesNotExist:
+        key = None
     presented = _sha256(secret)
     if not hmac.compare_digest(presented, key.secret_sha256 if key else _DUMMY_SHA256) or key is None:
         return None
     now = timezone.now()
-    stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
-    if not key.is_expired and (stale or key.last_used_ip != ip):
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
-        key.last_used_at, key.last_used_ip = now, ip
+    if not key.is_expired and (key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION):
+        # Conditional, so of the requests racing past the minute in several workers only one writes.
+        due = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        if ApiKey.objects.filter(due, pk=key.pk).update(last_used_at=now, last_used_ip=ip):
+            key.last_used_at, key.last_used_ip = now, ip
     return key

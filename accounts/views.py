@@ -6,7 +6,6 @@ the project's URLconf requires of `api_key_new` (the plan is billing's, a layer 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.api_keys import TooManyKeys, api_key_create, api_key_revoke, api_keys_for
+from accounts.forms import ApiKeyForm
 from accounts.models import ApiKey
 from creditapp.core.request import user_id
 
 
-class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “budget spreadsheet”.")
+def _form(request: HttpRequest) -> ApiKeyForm:
+    data = request.POST if request.method == "POST" else None
+    return ApiKeyForm(data, timezone_name=request.user.timezone)  # type: ignore[union-attr]
 
 
 def _list(request: HttpRequest, form: ApiKeyForm, status: int = 200) -> HttpResponse:
@@ -33,20 +34,23 @@ def _list(request: HttpRequest, form: ApiKeyForm, status: int = 200) -> HttpResp
 @login_required
 @require_GET
 def api_keys(request: HttpRequest) -> HttpResponse:
-    return _list(request, ApiKeyForm())
+    return _list(request, _form(request))
 
 
 @login_required
 @require_POST
 def api_key_new(request: HttpRequest) -> HttpResponse:
-    form = ApiKeyForm(request.POST)
+    form = _form(request)
     if not form.is_valid():
         return _list(request, form, status=400)
+    data = form.cleaned_data
     try:
-        created = api_key_create(owner_id=user_id(request), name=form.cleaned_data["name"])
+        created = api_key_create(
+            owner_id=user_id(request), name=data["name"], scope=data["scope"], expires_at=data["expires_at"]
+        )
     except TooManyKeys as error:
-        messages.error(request, str(error))
-        return redirect("accounts:api-keys")
+        form.add_error(None, str(error))
+        return _list(request, form, status=400)
     response = render(request, "accounts/api_key_created.html", {"key": created.key, "token": created.token})
     response["Cache-Control"] = "no-store"  # the token is in this page and nowhere else
     return response

@@ -259,8 +259,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": ["billing.api.throttling.PlanRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "creditapp.api.pagination.KeysetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "creditapp.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "creditapp.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents every refusal each operation can answer with, in the error shape, with examples.
+    "DEFAULT_SCHEMA_CLASS": "creditapp.api.schema.ApiAutoSchema",
 }
 # Outgoing webhooks may only reach public addresses; tests deliver to a receiver on 127.0.0.1.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
@@ -275,7 +281,32 @@ API_RATE_LIMITS: dict[str, Any] = {
     "default": {"read": "60/min", "write": "20/min", "sync": "4/hour"},
     "anonymous": "60/min",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "creditapp API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        f"Your own {SITE_NAME} data for your scripts, spreadsheets and tools (Pro and Family plans). "
+        "Authenticate with a personal API key: `Authorization: Bearer ck_…`. Lists are cursor-paginated "
+        "(follow `next`); money is in integer minor units beside its currency, money out negative; every "
+        'error is `{"error": {"code", "message", "details"}}`. Start with [the guide](/api/docs/).'
+    ),
+    "SCHEMA_PATH_PREFIX": r"/api/v1",  # tags and operation ids from the resource, not from "api"
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Read-only fields stay out of request bodies (clients and generated tests see what they may send).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names collide across resources ("status"), named after what they are.
+    "ENUM_NAME_OVERRIDES": {"CreditReportStatusEnum": "finance.credit.models.CreditReport.Status"},
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar): the CSP allows no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The key typed into "Authorize" lives in the page only, never in localStorage.
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": False,
+        "displayRequestDuration": True,
+    },
+}
 
 # --- Vendors (sandbox when no credentials) ---------------------------------------------------------
 SANDBOX_URL = env("SANDBOX_URL", default="http://127.0.0.1:8765")

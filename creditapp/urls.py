@@ -8,6 +8,20 @@ from billing.api.views import MeView, SubscriptionView
 from billing.decorators import entitlement_required
 from creditapp import health, views
 from finance.banking import views as finance_views
+from notifications import webhook_urls
+
+
+def _api_access_pages(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
+    """Every page of a module behind sign-in and the API-access plan gate (as the API keys page's
+    actions are): webhooks come with the API."""
+    gated: list[URLPattern | URLResolver] = []
+    for pattern in patterns:
+        if not isinstance(pattern, URLPattern):
+            raise TypeError("gate pages, not nested includes")
+        view = login_required(entitlement_required("api_access")(pattern.callback))
+        gated.append(URLPattern(pattern.pattern, view, pattern.default_args, pattern.name))
+    return gated
+
 
 # Our own account pages (allauth's are included beside them).
 account_pages: list[URLPattern | URLResolver] = [
@@ -45,7 +59,10 @@ urlpatterns = [
     path("accounts/", include((account_pages, "accounts"))),  # allauth's paths don't clash
     path("accounts/", include("allauth.urls")),
     path("app/alerts/", include("notifications.urls")),
-    path("app/settings/webhooks/", include("notifications.webhook_urls")),
+    path(
+        "app/settings/webhooks/",
+        include((_api_access_pages(webhook_urls.urlpatterns), webhook_urls.app_name)),
+    ),
     path("app/", include("finance.urls")),
     path("billing/", include("billing.urls")),
     path("api/", include(api)),

@@ -1,6 +1,14 @@
 """Django loads an app's models from `finance.models`; each package keeps its own."""
 
-from finance.banking.models import Account, BalanceSnapshot, CardLiability, PlaidItem, Transaction
+from finance.banking.models import (
+    Account,
+    BalanceSnapshot,
+    CardLiability,
+    PlaidItem,
+    Transaction,
+    TransactionChangeCounter,
+    TransactionRemoval,
+)
 from finance.credit.models import CreditProfile, CreditReport, CreditScore, Inquiry, ScoreFactor, Tradeline
 from finance.imports.models import ImportJob
 from finance.insights.models import TransactionRule
@@ -20,5 +28,7 @@ __all__ = [
     "ScoreFactor",
     "Tradeline",
     "Transaction",
+    "TransactionChangeCounter",
+    "TransactionRemoval",
     "TransactionRule",
 ]

@@ -19,3 +19,8 @@ def alerts_inbox(*, user_id: int) -> QuerySet[Alert]:
 
 def unread_alert_count(*, user_id: int) -> int:
     return Alert.objects.for_user(user_id).filter(dismissed_at__isnull=True, read_at__isnull=True).count()
+
+
+def alerts_for(*, user_id: int) -> QuerySet[Alert]:
+    """Every alert of the person, dismissed ones included (they stay readable by id), newest first."""
+    return Alert.objects.for_user(user_id).order_by("-created_at", "-id")

@@ -4,11 +4,13 @@ event makes one alert however often, late or concurrently it is raised."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import Alert
+from notifications.models import Alert, WebhookEvent
+from notifications.webhooks import webhook_event_emit
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,19 @@ def notification_raise(*, user_id: int, draft: Draft) -> Alert | None:
                 "subject": draft.subject,
             },
         )
+        if was_created:
+            webhook_event_emit(
+                user_id=user_id, event=WebhookEvent.ALERT_CREATED, data=alert_event_data(alert)
+            )
     return alert if was_created else None
+
+
+def alert_event_data(alert: Alert) -> dict[str, Any]:
+    """What an `alert.created` webhook says about the alert."""
+    return {
+        "alert_id": alert.pk, "kind": alert.kind, "severity": alert.severity, "title": alert.title,
+        "body": alert.body, "subject": alert.subject, "created_at": alert.created_at.isoformat(),
+    }  # fmt: skip
 
 
 def alert_mark_read(*, user_id: int, alert_pk: int) -> Alert:

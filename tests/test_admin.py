@@ -23,7 +23,8 @@ from billing.models import BillingCustomer, Subscription
 from creditapp.tenancy.db import maintenance_access, tenant_context
 from creditapp.tenancy.models import TenantOwned
 from finance.models import CreditReport, ImportJob, PlaidItem
-from notifications.models import Alert
+from notifications.models import Alert, WebhookDeliveryAttempt, WebhookEndpoint
+from notifications.webhooks import endpoint_secret, webhook_endpoint_create, webhook_endpoint_send_test
 from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 from tests.finance.factories import ItemFactory
@@ -62,6 +63,11 @@ def customer() -> User:
             user=person, pulled_on=date(2026, 3, 1), trigger="consent", raw_encrypted="-"
         )
         Alert.objects.create(user=person, kind=Alert.Kind.NEW_INQUIRY, title="New inquiry", dedupe_key="i:1")
+        endpoint = webhook_endpoint_create(
+            user_id=person.pk, url="https://93.184.215.14/hooks", events=["alert.created"]
+        ).endpoint
+        delivery = webhook_endpoint_send_test(user_id=person.pk, endpoint_pk=endpoint.pk)
+        WebhookDeliveryAttempt.objects.create(user=person, delivery=delivery, number=1, status_code=500)
         ImportJob.objects.create(user=person, filename="bank.csv", content=b"date,amount\n", size=12)
         BillingCustomer.objects.create(user=person, stripe_customer_id="cus_admin")
         Subscription.objects.create(
@@ -199,6 +205,16 @@ def test_the_user_admin_cannot_hand_an_account_to_another_mailbox_or_delete_it(
 
     assert staff_client.post(_url(User, "delete", customer.pk), {"post": "yes"}).status_code == 403
     assert User.objects.filter(pk=customer.pk).exists()
+
+
+def test_webhook_signing_secrets_never_show_in_the_admin(customer: User, staff_client: Client) -> None:
+    endpoint = _first(WebhookEndpoint, user=customer)
+    secret = endpoint_secret(endpoint)
+    for url in (_url(WebhookEndpoint), _url(WebhookEndpoint, "change", endpoint.pk)):
+        page = staff_client.get(url).content.decode()
+        assert secret not in page
+        assert endpoint.secret_encrypted not in page
+        assert "secret_encrypted" not in page
 
 
 # --- operations: actions that call the services ---------------------------------------------------------

@@ -1,6 +1,7 @@
 """Rate limits per caller and kind of operation (reads, writes, sync requests), counted in Redis.
 
-Fixed windows: one INCR and one EXPIRE per request, atomic across every web process. The state of
+Fixed windows, one Redis round trip per request: a script counts the request and, for the window's
+first one, sets when the window's counter expires, atomically across every web process. The state of
 the window is kept on the request so every answer carries `RateLimit-Limit`, `RateLimit-Remaining`
 and `RateLimit-Reset` (seconds until the window starts again); a refused one adds `Retry-After`.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.conf import settings
+from redis.commands.core import Script
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -21,6 +24,20 @@ from creditapp.core.request import client_ip
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PERIODS = {"s": 1, "sec": 1, "min": 60, "hour": 3600, "day": 86400}
+# KEYS[1]: the window's counter; ARGV[1]: seconds it outlives the window by. Returns the count so far.
+COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+
+@cache
+def _count_script() -> Script:
+    """Sent by its SHA (EVALSHA); redis-py loads it again if the server has forgotten it."""
+    return redis_client().register_script(COUNT_SCRIPT)
 
 
 @dataclass(frozen=True)
@@ -76,13 +93,11 @@ class KindRateThrottle(BaseThrottle):
         now = time.time()
         window_start = int(now // rate.period) * rate.period
         key = f"{settings.CACHES['default']['KEY_PREFIX']}:ratelimit:{ident}:{window_start}"
-        pipe = redis_client().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, rate.period + 1)
-        count = int(pipe.execute()[0])
+        count = int(_count_script()(keys=[key], args=[rate.period + 1]))
         reset = max(1, math.ceil(window_start + rate.period - now))
         window = Window(rate.limit, max(0, rate.limit - count), reset)
-        getattr(request, "_request", request).rate_limit_window = window
+        http_request: Any = getattr(request, "_request", request)
+        http_request.rate_limit_window = window
         self._wait = reset
         return count <= rate.limit
 

@@ -1,4 +1,4 @@
-"""The API's schema and documentation pages (the project's URLconf mounts them under /api/)."""
+"""The API's schema, its guide and its explorers (the project's URLconf mounts them under /api/)."""
 
 from __future__ import annotations
 
@@ -9,4 +9,6 @@ from creditapp.api import docs
 urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="api-schema"),
     path("docs/", docs.docs, name="api-docs"),
+    path("docs/swagger/", docs.SwaggerView.as_view(), name="api-docs-swagger"),
+    path("docs/redoc/", docs.RedocView.as_view(), name="api-docs-redoc"),
 ]

@@ -15,7 +15,7 @@ from creditapp.core import crypto
 from creditapp.core.queue import enqueue_on_commit
 from finance.banking import plaid
 from finance.banking.models import PlaidItem
-from finance.banking.sync import accounts_upsert, item_data_changed
+from finance.banking.sync import accounts_upsert, connection_needs_attention, item_data_changed
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,9 @@ def plaid_item_relinked(*, user_id: int, item_pk: int) -> PlaidItem:
     error = remote.item.get("error")
     with transaction.atomic():
         if error:
+            connection_needs_attention(
+                item=item, status=PlaidItem.Status.LOGIN_REQUIRED, error_code=str(error.error_code)
+            )
             item.status = PlaidItem.Status.LOGIN_REQUIRED
             item.error_code = str(error.error_code)
         else:
@@ -136,6 +139,9 @@ def plaid_item_set_status(
         fields: dict[str, Any] = {"status": status, "error_code": error_code, "error_message": error_message}
         if consent_expires_at:
             fields["consent_expires_at"] = consent_expires_at
+        item = PlaidItem.objects.for_user(user_id).select_for_update().filter(pk=item_pk).first()
+        if item is not None:
+            connection_needs_attention(item=item, status=status, error_code=error_code)
         PlaidItem.objects.filter(pk=item_pk, user_id=user_id).update(**fields)
         item_data_changed(user_id=user_id)
         audit_record(

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models.functions import Coalesce, Lower, NullIf, Trim
+from django.db.models.functions import Coalesce, Lower, Now, NullIf, Trim
 from django.utils import timezone
 
 from creditapp.core.money import utilisation_bp
@@ -208,6 +209,11 @@ class Transaction(TenantOwned):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Kept by database triggers (finance.insights.changes explains them); whatever the application
+    # writes here is overwritten. `change_number` is the person's change number of the row's latest
+    # real change, `created_change_number` the one it was inserted with.
+    change_number = models.BigIntegerField(editable=False, db_default=0)
+    created_change_number = models.BigIntegerField(editable=False, db_default=0)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -221,11 +227,69 @@ class Transaction(TenantOwned):
             models.Index(fields=["user", "account", "-date"], name="transaction_user_account_date"),
             models.Index(fields=["user", "amount_minor", "id"], name="transaction_user_amount"),
             models.Index(fields=["user", "match_key"], name="transaction_user_match_key"),
+            models.Index(fields=["user", "change_number"], name="transaction_user_change"),
             GinIndex(fields=["search_vector"], name="transaction_search"),
         ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.name} {self.amount_minor}"
+
+
+class TransactionChangeCounter(TenantOwned):
+    """One row per person: the last transaction change number handed out to them.
+
+    Why not a sequence: a sequence hands out numbers when rows are written, not when they commit. A
+    writer could take 11, another 12 and commit first; a reader would then pass 12 while 11 is still
+    uncommitted, and never see it. Here the first change of a writing transaction locks the person's
+    row (`SELECT … FOR UPDATE`) until commit, so a second writer for the same person waits for the
+    first to end before it takes a number: for one person, numbers follow commit order, and once a
+    reader has seen n no smaller number can still commit. Different people never wait for each other.
+
+    Why the row is not updated once per change: updating one row many times in one transaction makes
+    PostgreSQL walk an ever longer chain of its versions (measured here: 20 000 such updates in one
+    transaction took 2.9 s, 50 000 more 24 s; an initial sync writes thousands of rows). The triggers
+    count on in a transaction-local setting, which rolls back with a savepoint as the lock and the
+    rows do, and store the count here once per statement.
+    """
+
+    # No database constraint of Django's: the migration adds one with ON DELETE CASCADE, because
+    # deleting a person deletes their transactions, whose triggers write this row again.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    last_change = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"change {self.last_change} of user {self.user_id}"
+
+
+class TransactionRemoval(TenantOwned):
+    """A tombstone: a transaction that was deleted (by a Plaid sync's `removed`, a person, staff or a
+    cascade), written by a database trigger with the person's change number of the deletion, so the
+    changes feed can report it in `removed`."""
+
+    # See TransactionChangeCounter.user: the database cascades, after the transactions' own deletion.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    transaction_id = models.BigIntegerField()
+    plaid_transaction_id = models.CharField(max_length=100)
+    account_id = models.BigIntegerField()
+    change_number = models.BigIntegerField()
+    removed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["change_number"]
+        indexes = [models.Index(fields=["user", "change_number"], name="transactionremoval_user_change")]
+
+    def __str__(self) -> str:
+        return f"removed transaction {self.transaction_id}"
 
 
 class CardLiability(TenantOwned):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from finance.models import Account, PlaidItem, Transaction
 
@@ -12,7 +12,13 @@ def accounts_for(*, user_id: int) -> QuerySet[Account]:
 
 
 def items_for(*, user_id: int) -> QuerySet[PlaidItem]:
-    return PlaidItem.objects.for_user(user_id).prefetch_related("accounts")
+    """Bank connections with their accounts, as the connections page lists them."""
+    accounts = Account.objects.for_user(user_id).order_by("name", "id")
+    return (
+        PlaidItem.objects.for_user(user_id)
+        .order_by("institution_name", "id")
+        .prefetch_related(Prefetch("accounts", queryset=accounts))
+    )
 
 
 def transactions_page(

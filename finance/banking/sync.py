@@ -27,12 +27,18 @@ from finance.banking import plaid
 from finance.banking.models import Account, BalanceSnapshot, CardLiability, PlaidItem
 from finance.insights.dashboard import dashboard_invalidate
 from finance.insights.rules import rules_apply
+from notifications.models import WebhookEvent
+from notifications.webhooks import webhook_event_emit
 
 log = logging.getLogger(__name__)
 
 SYNC_LOCK_SECONDS = int(PlaidItem.SYNC_STALE_AFTER.total_seconds())  # a dead worker's lock lapses with it
 MAX_PASS_RESTARTS = 5
 INSERT_BATCH = 5000
+# Item states the person has to act on; entering one is a `connection.needs_attention` webhook.
+ATTENTION_STATUSES = frozenset(
+    {PlaidItem.Status.LOGIN_REQUIRED, PlaidItem.Status.ERROR, PlaidItem.Status.PENDING_EXPIRATION}
+)
 
 
 @dataclass
@@ -123,9 +129,19 @@ def _sync(item: PlaidItem) -> SyncResult:
             last_synced_at=timezone.now(),
             **_cleared_error_fields(item),
         )
-    return SyncResult(
-        added=fetched.added_count, modified=fetched.modified_count, removed=removed, restarts=restarts
-    )
+        result = SyncResult(
+            added=fetched.added_count, modified=fetched.modified_count, removed=removed, restarts=restarts
+        )
+        if result.added or result.modified or result.removed:
+            webhook_event_emit(
+                user_id=item.user_id,
+                event=WebhookEvent.TRANSACTIONS_CHANGED,
+                data={
+                    "source": "bank_sync", "connection_id": item.pk,
+                    "added": result.added, "modified": result.modified, "removed": result.removed,
+                },
+            )  # fmt: skip
+    return result
 
 
 def _fetch_pass(item_pk: int, access_token: str, cursor: str) -> _Pass:
@@ -151,8 +167,24 @@ def _fetch_pass(item_pk: int, access_token: str, cursor: str) -> _Pass:
             return fetched
 
 
+def connection_needs_attention(*, item: PlaidItem, status: str, error_code: str = "") -> None:
+    """Tell the person's webhooks that a connection has just entered a state that needs them (sign
+    in again, an error, consent about to expire); called inside the transaction that changes it,
+    and only on entering, not on every failure that finds it there already."""
+    if status in ATTENTION_STATUSES and item.status != status:
+        webhook_event_emit(
+            user_id=item.user_id,
+            event=WebhookEvent.CONNECTION_NEEDS_ATTENTION,
+            data={
+                "connection_id": item.pk, "institution_name": item.institution_name,
+                "status": status, "error_code": error_code,
+            },
+        )  # fmt: skip
+
+
 def _record_failure(user_id: int, item_pk: int, error: plaid.PlaidError) -> None:
     with transaction.atomic():
+        item = PlaidItem.objects.for_user(user_id).select_for_update().filter(pk=item_pk).first()
         fields: dict[str, Any] = {"last_sync_error_at": timezone.now()}
         if error.error_code == plaid.ITEM_LOGIN_REQUIRED:
             fields.update(
@@ -166,6 +198,8 @@ def _record_failure(user_id: int, item_pk: int, error: plaid.PlaidError) -> None
             )
         PlaidItem.objects.filter(pk=item_pk, user_id=user_id).update(**fields)
         if "status" in fields:  # re-login needed, or an error
+            if item is not None:
+                connection_needs_attention(item=item, status=fields["status"], error_code=error.error_code)
             item_data_changed(user_id=user_id)
 
 

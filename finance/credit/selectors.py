@@ -11,7 +11,7 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
-from finance.models import CreditProfile, CreditReport, CreditScore, Inquiry, Tradeline
+from finance.models import CreditProfile, CreditReport, CreditScore, Inquiry, ScoreFactor, Tradeline
 
 
 def credit_profile_for(*, user_id: int) -> CreditProfile | None:
@@ -25,7 +25,7 @@ def reports_for(*, user_id: int) -> QuerySet[CreditReport]:
         .order_by("-pulled_at", "-id")
         .prefetch_related(
             Prefetch("scores", queryset=CreditScore.objects.for_user(user_id).order_by("id")),
-            "factors",
+            Prefetch("factors", queryset=ScoreFactor.objects.for_user(user_id)),
             Prefetch("tradelines", queryset=Tradeline.objects.for_user(user_id)),
             Prefetch("inquiries", queryset=Inquiry.objects.for_user(user_id)),
         )
@@ -34,6 +34,25 @@ def reports_for(*, user_id: int) -> QuerySet[CreditReport]:
 
 def latest_reports(*, user_id: int, count: int = 2) -> list[CreditReport]:
     return list(reports_for(user_id=user_id)[:count])
+
+
+def report_before(report: CreditReport, *, user_id: int) -> CreditReport | None:
+    """The pull before `report` (prefetched like `reports_for`), to say what changed since."""
+    return reports_for(user_id=user_id).filter(pulled_at__lt=report.pulled_at).first()
+
+
+def report_pulls_for(*, user_id: int) -> QuerySet[CreditReport]:
+    """Newest first with their scores only: a list of pulls, without each pull's accounts."""
+    return (
+        CreditReport.objects.for_user(user_id)
+        .order_by("-pulled_at", "-id")
+        .prefetch_related(Prefetch("scores", queryset=CreditScore.objects.for_user(user_id).order_by("id")))
+    )
+
+
+def scores_for(*, user_id: int) -> QuerySet[CreditScore]:
+    """Every stored score of every model, newest first; a file that could not be scored has no value."""
+    return CreditScore.objects.for_user(user_id).order_by("-date", "-id")
 
 
 def headline_score(report: CreditReport) -> CreditScore | None:

@@ -31,6 +31,8 @@ from finance.alerts.engine import alerts_evaluate
 from finance.credit import experian
 from finance.credit import parser as credit_parser
 from finance.credit.models import CreditProfile, CreditReport, CreditScore, Inquiry, ScoreFactor, Tradeline
+from notifications.models import WebhookEvent
+from notifications.webhooks import webhook_event_emit
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +219,15 @@ def credit_report_pull(*, user_id: int, trigger: str) -> PullResult:
             audit_record(
                 "credit.report_pulled", user_id=user_id, details={"report": report.pk, "trigger": trigger}
             )
+            headline = CreditScore.objects.for_user(user_id).filter(report=report, model=report.model).first()
+            webhook_event_emit(
+                user_id=user_id,
+                event=WebhookEvent.CREDIT_REPORT_READY,
+                data={
+                    "report_id": report.pk, "pulled_at": report.pulled_at.isoformat(),
+                    "status": report.status, "score": headline.value if headline else None,
+                },
+            )  # fmt: skip
     finally:
         cache.delete(_pending_key(user_id))
         try:

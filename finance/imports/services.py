@@ -34,6 +34,8 @@ from finance.imports.parse import ParsedRow, parse_rows
 from finance.insights.dashboard import dashboard_invalidate
 from finance.insights.rules import rules_apply
 from finance.models import Account, ImportJob, Transaction
+from notifications.models import WebhookEvent
+from notifications.webhooks import webhook_event_emit
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +239,15 @@ def import_job_run(*, user_id: int, job_pk: int) -> ImportJob | None:
             )
             details = {"job": job_pk, "account": account.pk, "imported": imported, "duplicates": duplicates}
             audit_record("finance.import_finished", user_id=user_id, details=details)
+            if imported:
+                webhook_event_emit(
+                    user_id=user_id,
+                    event=WebhookEvent.TRANSACTIONS_CHANGED,
+                    data={
+                        "source": "csv_import", "import_id": job_pk, "account_id": account.pk,
+                        "added": imported, "modified": 0, "removed": 0,
+                    },
+                )  # fmt: skip
             transaction.on_commit(lambda: dashboard_invalidate(user_id=user_id))
     except Exception:
         log.exception("import %s failed; rolled back", job_pk)

@@ -7,8 +7,9 @@ else Plaid's: `Transaction.effective_category_primary` / `_detailed`.
 
 How money is counted everywhere numbers are shown (dashboard, summaries), in `spending_q` and `income_q`:
 
-* Only posted transactions (`pending` is false) on cash (depository) and credit-card accounts. Loan and
-  investment accounts hold the other side of payments already counted on a checking account.
+* Only posted transactions (`pending` is false) on cash (depository) and credit-card accounts, and not
+  the ones the person hid (`hidden`). Loan and investment accounts hold the other side of payments
+  already counted on a checking account.
 * **Spending** is the sum of `amount_minor` (Plaid's sign: positive = money out) over the SPENDING
   primaries: food and drink, shopping (general merchandise), home improvement, medical, personal care,
   general services, government and non-profit, transportation, travel, rent and utilities,
@@ -127,14 +128,45 @@ def is_detailed(code: str) -> bool:
     return code in _detailed_index()
 
 
+@cache
+def _primaries() -> frozenset[str]:
+    return frozenset(category.primary for category in taxonomy())
+
+
+def is_primary(code: str) -> bool:
+    return code in _primaries()
+
+
+def category_split(code: str) -> tuple[str, str]:
+    """A taxonomy code as (primary, detailed): a detailed code with its primary, or a primary alone
+    (detailed ""). Raises ValueError for a code outside the taxonomy."""
+    if is_detailed(code):
+        return _detailed_index()[code], code
+    if is_primary(code):
+        return code, ""
+    raise ValueError(f"unknown category {code!r}")
+
+
+def category_label(primary: str, detailed: str) -> str:
+    """How a transaction's category reads on every page: the detailed name, else the primary's
+    ("Coffee", "Food and drink", "Uncategorised")."""
+    return detailed_label(detailed) or primary_label(primary)
+
+
 def primary_choices() -> list[tuple[str, str]]:
     return [(category.primary, category.label) for category in taxonomy()]
 
 
 # --- how money is counted (see the module docstring) ------------------------------------------------
 def counted_q(prefix: str = "") -> Q:
-    """Posted transactions on cash and card accounts."""
-    return Q(**{f"{prefix}pending": False, f"{prefix}account__type__in": COUNTED_ACCOUNT_TYPES})
+    """Posted transactions on cash and card accounts that the person did not hide."""
+    return Q(
+        **{
+            f"{prefix}pending": False,
+            f"{prefix}hidden": False,
+            f"{prefix}account__type__in": COUNTED_ACCOUNT_TYPES,
+        }
+    )
 
 
 def spending_q(prefix: str = "") -> Q:

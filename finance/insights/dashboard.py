@@ -19,12 +19,12 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Max, Q, Sum
-from django.db.models.functions import TruncMonth
 
 from creditapp.core.money import utilisation_bp
 from finance.credit.models import score_band
 from finance.credit.selectors import score_history
-from finance.insights.categories import COUNTED_ACCOUNT_TYPES, income_q, primary_label, spending_q
+from finance.insights.categories import income_q, spending_q
+from finance.insights.spending import month_start, spending_totals
 from finance.models import (
     Account,
     CardLiability,
@@ -42,11 +42,6 @@ TOP_CATEGORIES = 6  # the doughnut's slices (one colour each); the rest are summ
 
 
 # --- dates -------------------------------------------------------------------------------------------
-def month_start(day: date, months_back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def same_day_last_month(today: date) -> date:
     """The comparison point for month-to-date: 31 March compares with 28 (or 29) February."""
     start = month_start(today, 1)
@@ -218,7 +213,7 @@ def _due_dates(data: DashboardData, *, user_id: int) -> None:
     rows = (
         CardLiability.objects.for_user(user_id)
         .filter(next_payment_due_date__isnull=False)
-        .filter(Q(next_payment_due_date__gte=data.today) | Q(is_overdue=True))
+        .filter(Q(next_payment_due_date__gte=data.today) | Q(is_overdue=True), account__user_id=user_id)
         .select_related("account")
         .order_by("next_payment_due_date")
     )
@@ -243,7 +238,7 @@ def _spending(data: DashboardData, *, user_id: int) -> None:
     this_month, last_month = month_start(today), month_start(today, 1)
     compared_to = same_day_last_month(today)
     data.last_month_compared_to = compared_to
-    rows = Transaction.objects.for_user(user_id).filter(currency=data.currency)
+    rows = Transaction.objects.for_user(user_id).filter(currency=data.currency, account__user_id=user_id)
 
     totals = rows.filter(date__gte=last_month, date__lte=today).aggregate(
         this=Sum("amount_minor", filter=spending_q() & Q(date__gte=this_month)),
@@ -254,40 +249,25 @@ def _spending(data: DashboardData, *, user_id: int) -> None:
     data.spending_last_mtd_minor = totals["last"] or 0
     data.income_mtd_minor = -(totals["income"] or 0)
 
-    by_category = (
-        rows.filter(spending_q(), date__gte=this_month, date__lte=today)
-        .values("effective_category_primary")
-        .annotate(total=Sum("amount_minor"))
-        .order_by("-total", "effective_category_primary")
+    by_category = spending_totals(
+        user_id=user_id, currency=data.currency, start=this_month, end=today, group_by="category"
     )
     positive = [
-        CategoryRow(primary, primary_label(primary), row["total"])
-        for row in by_category
-        if row["total"] > 0 and (primary := row["effective_category_primary"]) is not None
+        CategoryRow(row.key, row.label, row.spending_minor) for row in by_category if row.spending_minor > 0
     ]
     if len(positive) > TOP_CATEGORIES:
         rest = sum(row.amount_minor for row in positive[TOP_CATEGORIES - 1 :])
         positive = [*positive[: TOP_CATEGORIES - 1], CategoryRow("*", "Everything else", rest)]
     data.categories = positive
 
-    start = month_start(today, TREND_MONTHS - 1)
-    monthly = {
-        row["month"]: row
-        for row in rows.filter(date__gte=start, date__lte=today, account__type__in=COUNTED_ACCOUNT_TYPES)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(
-            spent=Sum("amount_minor", filter=spending_q()),
-            earned=Sum("amount_minor", filter=income_q()),
-        )
-        .order_by("month")
-    }
-    data.trend = []
-    for back in range(TREND_MONTHS - 1, -1, -1):
-        month = month_start(today, back)
-        row = monthly.get(month)
-        spent, earned = (row["spent"] or 0, row["earned"] or 0) if row else (0, 0)
-        data.trend.append((month, spent, -earned))
+    monthly = spending_totals(
+        user_id=user_id,
+        currency=data.currency,
+        start=month_start(today, TREND_MONTHS - 1),
+        end=today,
+        group_by="month",
+    )
+    data.trend = [(row.month, row.spending_minor, row.income_minor) for row in monthly if row.month]
 
 
 def _credit(data: DashboardData, *, user_id: int) -> None:

@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from creditapp.core.money import currency_exponent, to_minor
-from finance.insights.categories import primary_choices
+from finance.insights.categories import primary_choices, taxonomy
 from finance.insights.transactions import (
     SORT_LABELS,
     UNCATEGORISED,
@@ -25,6 +25,7 @@ from finance.insights.transactions import (
 from finance.models import Account, Transaction
 
 MAX_AMOUNT = 1_000_000_000  # in major units; the largest minor amount this makes still fits a bigint
+MAX_AMOUNT_MINOR = MAX_AMOUNT * 1000  # the same limit in minor units of a three-decimal currency
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -63,37 +64,32 @@ class BaseTransactionFilter(django_filters.FilterSet):
         return transactions_matching(queryset, self.transaction_filters())
 
 
-class TransactionFilter(BaseTransactionFilter):
-    """The API's filters."""
-
-    date_from = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="On or after (YYYY-MM-DD)"
-    )
-    date_to = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="On or before (YYYY-MM-DD)"
-    )
-    account = IdFilter(field_name="account_id", label="Only this account's id")
-
-    targets: ClassVar[dict[str, str]] = {"date_from": "start", "date_to": "end", "account": "account_id"}
-
-    class Meta(BaseTransactionFilter.Meta):
-        fields = ["date_from", "date_to", "account"]
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class TransactionFilterForm(forms.Form):
-    """The page's form: ranges that run backwards are errors, and it knows whether any filter is on."""
+class RangesForm(forms.Form):
+    """A filter form whose (low, high) pairs of fields must not run backwards: the high end is the error."""
+
+    # (low field, high field, message)
+    ranges: ClassVar[tuple[tuple[str, str, str], ...]] = ()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", "The end date is before the start date.")
-        if data.get("min") is not None and data.get("max") is not None and data["min"] > data["max"]:
-            self.add_error("max", "The maximum is less than the minimum.")
+        for low, high, message in self.ranges:
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, message)
         return data
+
+
+BACKWARD_DATES = "The end date is before the start date."
+BACKWARD_AMOUNTS = "The maximum is less than the minimum."
+
+
+class TransactionFilterForm(RangesForm):
+    """The page's form: ranges that run backwards are errors, and it knows whether any filter is on."""
+
+    ranges = (("start", "end", BACKWARD_DATES), ("min", "max", BACKWARD_AMOUNTS))
 
     @property
     def active(self) -> bool:
@@ -172,3 +168,81 @@ class TransactionPageFilter(BaseTransactionFilter):
 
     def value_of(self, name: str, value: Any) -> Any:
         return to_minor(value, self.currency) if name in ("min", "max") else value
+
+
+# --- the REST API's filters -----------------------------------------------------------------------
+class ApiTransactionFilterForm(RangesForm):
+    ranges = (
+        ("date_from", "date_to", BACKWARD_DATES),
+        ("min_amount_minor", "max_amount_minor", BACKWARD_AMOUNTS),
+    )
+
+
+def _api_category_choices() -> list[tuple[str, str]]:
+    codes = [(UNCATEGORISED, "Uncategorised")]
+    for category in taxonomy():
+        codes.append((category.primary, category.label))
+        codes += [(code, f"{category.label}: {label}") for code, label in category.detailed]
+    return codes
+
+
+class AmountMinorFilter(django_filters.NumberFilter):
+    """A size of amount, in or out, in whole minor units."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *, label: str) -> None:
+        super().__init__(label=label, min_value=0, max_value=MAX_AMOUNT_MINOR)
+
+
+class TransactionFilter(BaseTransactionFilter):
+    """The API's filters: the page's, named for programs. Every value is checked; one that does not
+    parse is a 400 naming its parameter, never a filter quietly left out."""
+
+    q = django_filters.CharFilter(
+        label="Full-text search of the description, merchant and bank category, as on the transactions page "
+        '(web-search syntax: `coffee -starbucks`, `"whole foods"`, `uber or lyft`).',
+        max_length=200,
+    )
+    category = django_filters.ChoiceFilter(
+        label="Only this category, as the app files the transaction (your choice or a rule's, else the "
+        f"bank's): a primary code (`FOOD_AND_DRINK`), a detailed code (`FOOD_AND_DRINK_COFFEE`) or "
+        f"`{UNCATEGORISED}` for no category. The codes are listed by `/api/v1/categories/`.",
+        choices=_api_category_choices(),
+    )
+    min_amount_minor = AmountMinorFilter(
+        label="Smallest size of the amount, in or out, in minor units (500 matches -5.00 and +5.00 and "
+        "bigger amounts); combine with `flow`."
+    )
+    max_amount_minor = AmountMinorFilter(label="Largest size of the amount, in or out, in minor units.")
+    flow = django_filters.ChoiceFilter(
+        label="`out` for money out (negative amounts), `in` for money in.",
+        choices=[("out", "Money out"), ("in", "Money in")],
+    )
+    date_from = django_filters.DateFilter(label="On or after this date (YYYY-MM-DD).")
+    date_to = django_filters.DateFilter(label="On or before this date (YYYY-MM-DD).")
+    account = IdFilter(label="Only this account's id.")
+    pending = django_filters.ChoiceFilter(
+        label="`true` for pending transactions only, `false` for posted ones only.",
+        choices=[("true", "Pending"), ("false", "Posted")],
+    )
+
+    targets: ClassVar[dict[str, str]] = {
+        "q": "query",
+        "category": "category",
+        "min_amount_minor": "min_minor",
+        "max_amount_minor": "max_minor",
+        "flow": "flow",
+        "date_from": "start",
+        "date_to": "end",
+        "account": "account_id",
+        "pending": "pending",
+    }
+
+    class Meta(BaseTransactionFilter.Meta):
+        form = ApiTransactionFilterForm
+
+    def value_of(self, name: str, value: Any) -> Any:
+        if name == "pending":
+            return "yes" if value == "true" else "no"
+        return value

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from billing.decorators import entitlement_required
 from creditapp.core.money import from_minor
 from creditapp.core.request import user_id
-from finance.insights.categories import detailed_label, primary_label, taxonomy
+from finance.insights.categories import category_label, detailed_label, primary_label, taxonomy
 from finance.insights.filters import TransactionPageFilter
 from finance.insights.rules import InvalidCategory, transaction_recategorise
 from finance.insights.transactions import (
     BadCursor,
+    shown_amount_minor,
     transactions_for_export,
     transactions_page,
     transactions_totals,
@@ -86,7 +87,7 @@ def transaction_category(request: HttpRequest, pk: int) -> HttpResponse:
             result = transaction_recategorise(
                 user_id=uid,
                 transaction_pk=row.pk,
-                detailed=request.POST.get("category", ""),
+                category=request.POST.get("category", ""),
                 apply_to_similar=request.POST.get("similar") == "on",
             )
         except InvalidCategory:
@@ -95,9 +96,7 @@ def transaction_category(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, template, {**context, "editing": True}, status=400)
         saved = result.transaction
         saved.account = row.account
-        label = detailed_label(saved.effective_category_detailed) or primary_label(
-            saved.effective_category_primary
-        )
+        label = category_label(saved.effective_category_primary, saved.effective_category_detailed)
         status = f"{saved.merchant_name or saved.name}: now {label}."
         if result.rule is not None:
             status += (
@@ -146,7 +145,7 @@ def transaction_export(request: HttpRequest) -> HttpResponse:
         ]
     )
     for t in transactions_for_export(user_id=uid, filters=filters):
-        amount = from_minor(-t.amount_minor, t.currency)  # money out negative, as banks export it
+        amount = from_minor(shown_amount_minor(t), t.currency)  # money out negative, as banks export it
         writer.writerow(
             [
                 t.date.isoformat(),

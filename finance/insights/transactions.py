@@ -1,6 +1,9 @@
 """Reading transactions: filters, full-text search, sorting and keyset pagination (no OFFSET: page 200
 costs what page 1 costs). Amounts are compared as integers in minor units (DESIGN §4: numeric and
-ILIKE comparisons are not leakproof, so under RLS they cannot use an index)."""
+ILIKE comparisons are not leakproof, so under RLS they cannot use an index).
+
+The database keeps Plaid's sign (positive = money out); everything a person or a program reads (the
+page, the CSV export, the API) shows money out as negative, through `shown_amount_minor`."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from datetime import date
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Q, QuerySet, Sum
 
+from finance.insights.categories import is_detailed
 from finance.models import Transaction
 
 PAGE_SIZE = 50
@@ -36,7 +40,7 @@ class TransactionFilters:
     start: date | None = None
     end: date | None = None
     account_id: int | None = None
-    category: str = ""  # a PFC primary, UNCATEGORISED, or "" for any
+    category: str = ""  # a PFC primary or detailed code, UNCATEGORISED, or "" for any
     min_minor: int | None = None  # size of the amount, in or out
     max_minor: int | None = None
     flow: str = ""  # "out", "in" or "" for both
@@ -47,6 +51,12 @@ class TransactionFilters:
 
 class BadCursor(ValueError):
     pass
+
+
+def shown_amount_minor(row: Transaction) -> int:
+    """The amount as the app shows it: money out negative, money in positive (the stored amount has
+    Plaid's opposite sign)."""
+    return -row.amount_minor
 
 
 def _amount_q(filters: TransactionFilters) -> Q:
@@ -78,6 +88,8 @@ def transactions_matching(rows: QuerySet[Transaction], filters: TransactionFilte
         rows = rows.filter(account_id=filters.account_id)
     if filters.category == UNCATEGORISED:
         rows = rows.filter(effective_category_primary="")
+    elif is_detailed(filters.category):
+        rows = rows.filter(effective_category_detailed=filters.category)
     elif filters.category:
         rows = rows.filter(effective_category_primary=filters.category)
     if filters.pending:
@@ -145,14 +157,16 @@ class Totals:
 
 
 def transactions_totals(*, user_id: int, filters: TransactionFilters, currency: str) -> Totals:
-    """What the filtered transactions add up to, in one currency (only posted ones count towards money)."""
+    """What the filtered transactions add up to, in one currency: every match is counted, but only
+    posted ones the person did not hide count towards money (as on the dashboard)."""
+    counted = Q(pending=False, hidden=False)
     result = (
         transactions_filtered(user_id=user_id, filters=filters)
         .filter(currency=currency)
         .aggregate(
             count=Count("id"),
-            out=Sum("amount_minor", filter=Q(amount_minor__gt=0, pending=False)),
-            into=Sum("amount_minor", filter=Q(amount_minor__lt=0, pending=False)),
+            out=Sum("amount_minor", filter=counted & Q(amount_minor__gt=0)),
+            into=Sum("amount_minor", filter=counted & Q(amount_minor__lt=0)),
         )
     )
     return Totals(result["count"], result["out"] or 0, -(result["into"] or 0))

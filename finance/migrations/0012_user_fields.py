@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('finance', '0011_move_alert_to_notifications'),
+        ("finance", "0011_move_alert_to_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='account',
-            name='custom_name',
-            field=models.CharField(blank=True, db_default='', max_length=200),
+            model_name="account",
+            name="custom_name",
+            field=models.CharField(blank=True, db_default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='account',
-            name='hidden',
+            model_name="account",
+            name="hidden",
             field=models.BooleanField(db_default=False),
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='hidden',
-            field=models.BooleanField(db_default=False, help_text='Left out of spending totals and reports.'),
+            model_name="transaction",
+            name="hidden",
+            field=models.BooleanField(db_default=False, help_text="Left out of spending totals and reports."),
         ),
         migrations.AddField(
-            model_name='transaction',
-            name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            model_name="transaction",
+            name="notes",
+            field=models.TextField(blank=True, db_default=""),
         ),
     ]

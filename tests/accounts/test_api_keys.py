@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from accounts.api_keys import api_key_check, api_key_create
+from accounts.api_keys import LAST_USED_RESOLUTION, api_key_check, api_key_create
 from accounts.models import ApiKey, AuditEntry
 from billing.models import Subscription
 from creditapp.tenancy.db import tenant_context
@@ -62,9 +62,32 @@ def test_a_valid_key_authenticates_and_records_its_use() -> None:
     new = api_key_create(owner_id=user.pk, name="cli")
     response = api(new.token)
     assert response.status_code == 200
-    assert [a["name"] for a in response.json()] == ["Everyday checking"]
+    assert [a["name"] for a in response.json()["results"]] == ["Everyday checking"]
     new.key.refresh_from_db()
     assert new.key.last_used_at is not None
+
+
+def test_use_is_recorded_at_most_once_a_minute() -> None:
+    """The first request of each minute writes when and from where; the rest of the minute writes
+    nothing, even from another address."""
+    user = pro_user()
+    new = api_key_create(owner_id=user.pk, name="cli")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {new.token}"}
+    assert Client().get("/api/v1/me/", **headers).status_code == 200
+    new.key.refresh_from_db()
+    first_use, first_address = new.key.last_used_at, new.key.last_used_ip
+    assert first_use is not None and first_address == "127.0.0.1"
+
+    assert Client().get("/api/v1/me/", REMOTE_ADDR="203.0.113.9", **headers).status_code == 200
+    new.key.refresh_from_db()
+    assert (new.key.last_used_at, new.key.last_used_ip) == (first_use, first_address)
+
+    a_minute_ago = first_use - LAST_USED_RESOLUTION
+    ApiKey.objects.filter(pk=new.key.pk).update(last_used_at=a_minute_ago)
+    assert Client().get("/api/v1/me/", REMOTE_ADDR="203.0.113.9", **headers).status_code == 200
+    new.key.refresh_from_db()
+    assert new.key.last_used_at is not None and new.key.last_used_at > first_use
+    assert new.key.last_used_ip == "203.0.113.9"
 
 
 @pytest.mark.parametrize(

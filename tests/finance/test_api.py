@@ -1,9 +1,11 @@
 """The REST API (/api/v1/): the caller's own accounts and transactions only, cursor pagination,
-filters, the subscription endpoint, the schema and its docs."""
+filters, the app's sign on amounts, the subscription endpoint, the schema and its docs. The finance
+resources' edits, filters and summaries are in test_api_resources."""
 
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -63,14 +65,38 @@ def test_accounts_list_and_detail_are_the_callers_own(two_tenants: dict[str, Any
     alice_checking, alice_card = two_tenants["alice_accounts"]
     response = get(two_tenants["alice_token"], "/api/v1/accounts/")
     assert response.status_code == 200
-    body = response.json()
+    page = response.json()
+    assert (page["next"], page["previous"]) == (None, None)
+    body = page["results"]
     assert sorted(a["name"] for a in body) == ["alice card", "alice checking"]
     card = next(a for a in body if a["id"] == alice_card.pk)
-    assert (card["utilisation_bp"], card["currency"], card["current_balance_minor"]) == (3000, "USD", 30_000)
+    assert (card["utilisation_bp"], card["currency"], card["balances"]["current_minor"]) == (
+        3000,
+        "USD",
+        30_000,
+    )
     assert get(two_tenants["alice_token"], f"/api/v1/accounts/{alice_checking.pk}/").status_code == 200
     # Bob's key never sees Alice's rows: not in lists, and 404 on detail.
     assert get(two_tenants["bob_token"], f"/api/v1/accounts/{alice_checking.pk}/").status_code == 404
     assert "alice" not in get(two_tenants["bob_token"], "/api/v1/accounts/").content.decode()
+
+
+def test_accounts_page_through_cursors(two_tenants: dict[str, Any]) -> None:
+    token = two_tenants["alice_token"]
+    first = get(token, "/api/v1/accounts/", page_size=1).json()
+    second = Client().get(first["next"], HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert [a["name"] for a in first["results"] + second["results"]] == ["alice card", "alice checking"]
+    assert second["next"] is None and second["previous"] is not None
+    assert get(token, "/api/v1/accounts/", page_size=501).status_code == 400
+
+
+def test_amounts_carry_the_apps_sign(two_tenants: dict[str, Any]) -> None:
+    """Stored with Plaid's sign (a purchase is positive); the API shows money out as negative."""
+    with tenant_context(two_tenants["alice"].pk):
+        stored = dict(Transaction.objects.values_list("id", "amount_minor"))
+    listed = get(two_tenants["alice_token"], "/api/v1/transactions/", page_size=100).json()["results"]
+    assert {t["id"]: t["amount_minor"] for t in listed} == {pk: -amount for pk, amount in stored.items()}
+    assert all(t["amount_minor"] < 0 for t in listed)
 
 
 def test_transactions_cursor_pagination_newest_first(two_tenants: dict[str, Any]) -> None:
@@ -120,16 +146,18 @@ def test_a_session_cookie_never_lends_its_tenant_to_a_key(two_tenants: dict[str,
         a["name"]
         for a in client.get(
             "/api/v1/accounts/", HTTP_AUTHORIZATION=f"Bearer {two_tenants['bob_token']}"
-        ).json()
+        ).json()["results"]
     ]
     assert sorted(names) == ["bob card", "bob checking"]
-    assert sorted(a["name"] for a in client.get("/api/v1/accounts/").json()) == [
+    assert sorted(a["name"] for a in client.get("/api/v1/accounts/").json()["results"]) == [
         "alice card",
         "alice checking",
     ]
 
 
-def test_the_api_is_read_only(two_tenants: dict[str, Any]) -> None:
+def test_accounts_are_never_created_or_deleted_and_writes_need_a_read_write_key(
+    two_tenants: dict[str, Any],
+) -> None:
     checking = two_tenants["alice_accounts"][0]
     client = Client()
     read = {"HTTP_AUTHORIZATION": f"Bearer {two_tenants['alice_token']}"}
@@ -139,6 +167,16 @@ def test_the_api_is_read_only(two_tenants: dict[str, Any]) -> None:
     write = {"HTTP_AUTHORIZATION": f"Bearer {writer}"}
     assert client.post("/api/v1/accounts/", {}, **write).status_code == 405
     assert client.delete(f"/api/v1/accounts/{checking.pk}/", **write).status_code == 405
+    assert (
+        client.put(
+            f"/api/v1/accounts/{checking.pk}/", {}, content_type="application/json", **write
+        ).status_code
+        == 405
+    )
+    renamed = client.patch(
+        f"/api/v1/accounts/{checking.pk}/", {"custom_name": "Bills"}, content_type="application/json", **read
+    )
+    assert renamed.status_code == 403 and renamed.json()["error"]["code"] == "insufficient_scope"
 
 
 def test_subscription_endpoint(two_tenants: dict[str, Any]) -> None:
@@ -164,7 +202,10 @@ def test_schema_and_docs() -> None:
     } <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
     params = {p["name"] for p in spec["paths"]["/api/v1/transactions/"]["get"]["parameters"]}
-    assert {"cursor", "page_size", "date_from", "date_to", "account"} <= params
+    assert {
+        "cursor", "page_size", "date_from", "date_to", "account", "q", "category", "min_amount_minor",
+        "max_amount_minor", "pending",
+    } <= params  # fmt: skip
     docs = Client().get("/api/docs/")
     assert docs.status_code == 200 and "/api/v1/transactions/" in docs.content.decode()
 
@@ -236,7 +277,8 @@ def test_bad_query_parameters_are_a_400_naming_the_parameter(two_tenants: dict[s
 
 def test_good_cursors_and_page_sizes_still_page(two_tenants: dict[str, Any]) -> None:
     token = two_tenants["alice_token"]
-    position = get(token, "/api/v1/transactions/", cursor=_cursor(b"p=2026-03-03"), page_size=500).json()
+    after_march_3 = _cursor(json.dumps({"after": ["2026-03-03", "0"], "backwards": False}).encode())
+    position = get(token, "/api/v1/transactions/", cursor=after_march_3, page_size=500).json()
     assert {t["date"] for t in position["results"]} == {"2026-03-02", "2026-03-01"}
     assert len(get(token, "/api/v1/transactions/", page_size="", cursor="").json()["results"]) == 24
     first = get(token, "/api/v1/transactions/", page_size=5).json()

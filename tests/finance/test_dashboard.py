@@ -12,8 +12,9 @@ from creditapp.core.localtime import local_today
 from creditapp.tenancy.db import tenant_binding, tenant_context
 from finance.banking.sync import item_data_changed
 from finance.insights.dashboard import dashboard_compute, month_start, same_day_last_month
+from finance.insights.edits import transaction_edit
 from finance.insights.rules import transaction_recategorise
-from finance.models import CreditReport, CreditScore, OnboardingProgress, PlaidItem, ScoreFactor
+from finance.models import CreditReport, CreditScore, OnboardingProgress, PlaidItem, ScoreFactor, Transaction
 from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
 
@@ -134,6 +135,16 @@ def test_every_number_matches_the_hand_worked_totals(household) -> None:  # type
     assert data.credit is None
 
 
+def test_a_hidden_transaction_leaves_every_total(household) -> None:  # type: ignore[no-untyped-def]
+    with tenant_context(household.pk), tenant_binding(household.pk):
+        rent = Transaction.objects.get(amount_minor=150_000)
+        transaction_edit(user_id=household.pk, transaction_pk=rent.pk, hidden=True)
+        data = dashboard_compute(user_id=household.pk, currency="USD", today=TODAY)
+    assert data.spending_mtd_minor == 184_684 - 150_000
+    assert "RENT_AND_UTILITIES" not in [row.primary for row in data.categories]
+    assert data.trend[-1] == (date(2026, 3, 1), 184_684 - 150_000, 305_000)
+
+
 def test_month_to_date_compares_with_the_same_days_of_last_month() -> None:
     assert same_day_last_month(date(2026, 3, 31)) == date(2026, 2, 28)
     assert same_day_last_month(date(2024, 3, 30)) == date(2024, 2, 29)
@@ -191,7 +202,7 @@ def test_a_recategorisation_and_a_sync_invalidate_the_cache() -> None:
     assert client.get("/app/").context["data"].spending_mtd_minor == 700
 
     with tenant_context(user.pk), tenant_binding(user.pk):
-        transaction_recategorise(user_id=user.pk, transaction_pk=coffee.pk, detailed="TRANSFER_OUT_SAVINGS")
+        transaction_recategorise(user_id=user.pk, transaction_pk=coffee.pk, category="TRANSFER_OUT_SAVINGS")
     assert client.get("/app/").context["data"].spending_mtd_minor == 0
 
     with tenant_context(user.pk):  # a sync wrote rows: the cached page is stale until its follow-up

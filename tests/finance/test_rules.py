@@ -9,7 +9,17 @@ from django.test import Client
 
 from creditapp.tenancy.db import tenant_binding, tenant_context
 from finance.banking.sync import plaid_item_sync
-from finance.insights.rules import rule_delete, rules_apply, transaction_recategorise
+from finance.insights.rules import (
+    InvalidCategory,
+    InvalidMatch,
+    RuleExists,
+    match_key_of,
+    rule_create,
+    rule_delete,
+    rule_update,
+    rules_apply,
+    transaction_recategorise,
+)
 from finance.models import Transaction, TransactionRule
 from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
@@ -35,11 +45,11 @@ def test_similar_means_the_same_merchant_or_the_same_words_without_numbers() -> 
         assert Transaction.objects.get(pk=atm.pk).match_key == "atm withdrawal"
 
         result = transaction_recategorise(
-            user_id=user.pk, transaction_pk=first.pk, detailed="TRAVEL_OTHER_TRAVEL", apply_to_similar=True
+            user_id=user.pk, transaction_pk=first.pk, category="TRAVEL_OTHER_TRAVEL", apply_to_similar=True
         )
         assert result.similar_updated == 1  # the other Uber ride, not Uber Eats
         transaction_recategorise(
-            user_id=user.pk, transaction_pk=atm.pk, detailed="TRANSFER_OUT_WITHDRAWAL", apply_to_similar=True
+            user_id=user.pk, transaction_pk=atm.pk, category="TRANSFER_OUT_WITHDRAWAL", apply_to_similar=True
         )
         by_name = dict(Transaction.objects.values_list("name", "effective_category_detailed"))
     assert by_name["Uber 0712 SF**POOL**"] == "TRAVEL_OTHER_TRAVEL"
@@ -57,7 +67,7 @@ def test_a_rule_files_future_sync_rows_but_never_overrides_a_hand_choice(link_it
         assert len(starbucks) >= 3
         hand_picked, sample = starbucks[0], starbucks[1]
         transaction_recategorise(
-            user_id=user.pk, transaction_pk=hand_picked.pk, detailed="FOOD_AND_DRINK_RESTAURANT"
+            user_id=user.pk, transaction_pk=hand_picked.pk, category="FOOD_AND_DRINK_RESTAURANT"
         )
         TransactionRule.objects.create(
             user_id=user.pk,
@@ -96,7 +106,7 @@ def test_deleting_a_rule_gives_the_bank_category_back_and_only_to_its_rows() -> 
         transaction_recategorise(
             user_id=user.pk,
             transaction_pk=rows[0].pk,
-            detailed="FOOD_AND_DRINK_RESTAURANT",
+            category="FOOD_AND_DRINK_RESTAURANT",
             apply_to_similar=True,
         )
         rule = TransactionRule.objects.get()
@@ -110,6 +120,43 @@ def test_deleting_a_rule_gives_the_bank_category_back_and_only_to_its_rows() -> 
     ]
 
 
+def test_a_rule_made_from_text_files_what_matches_and_follows_its_new_category() -> None:
+    user = UserFactory()
+    with tenant_context(user.pk):
+        account = b.account(user.pk)
+        ride = b.txn(
+            user.pk, account, amount=800, day=date(2026, 2, 1), name="Uber 0612 SF**POOL**", merchant=""
+        )
+        mine = b.txn(
+            user.pk, account, amount=900, day=date(2026, 2, 2), name="UBER 0713 SF POOL", merchant=""
+        )
+        transaction_recategorise(user_id=user.pk, transaction_pk=mine.pk, category="TRAVEL")
+        assert (
+            match_key_of("Uber 1234 sf--pool!")
+            == "uber sf pool"
+            == Transaction.objects.get(pk=ride.pk).match_key
+        )
+
+        saved = rule_create(user_id=user.pk, match_text="Uber 1234 sf--pool!", category="TRANSPORTATION")
+        assert (saved.rule.category_primary, saved.rule.category_detailed, saved.updated) == (
+            "TRANSPORTATION",
+            "",
+            1,
+        )
+        with pytest.raises(RuleExists):
+            rule_create(user_id=user.pk, match_text="uber sf pool", category="TRAVEL")
+        with pytest.raises(InvalidMatch):
+            rule_create(user_id=user.pk, match_text="1234 #", category="TRAVEL")
+        with pytest.raises(InvalidCategory):
+            rule_create(user_id=user.pk, match_text="Lyft", category="NOT_A_CATEGORY")
+        # A rule that moves from one primary to another re-files its rows (no detailed code on either).
+        assert rule_update(user_id=user.pk, rule_pk=saved.rule.pk, category="TRAVEL").updated == 1
+        rows = dict(Transaction.objects.values_list("pk", "effective_category_primary"))
+        sources = dict(Transaction.objects.values_list("pk", "category_source"))
+    assert rows == {ride.pk: "TRAVEL", mine.pk: "TRAVEL"}
+    assert sources == {ride.pk: "rule", mine.pk: "user"}
+
+
 def test_rules_belong_to_their_owner() -> None:
     alice, bob = UserFactory(), UserFactory()
     with tenant_context(alice.pk):
@@ -118,7 +165,7 @@ def test_rules_belong_to_their_owner() -> None:
         transaction_recategorise(
             user_id=alice.pk,
             transaction_pk=row.pk,
-            detailed="FOOD_AND_DRINK_RESTAURANT",
+            category="FOOD_AND_DRINK_RESTAURANT",
             apply_to_similar=True,
         )
         rule = TransactionRule.objects.get()

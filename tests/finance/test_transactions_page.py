@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from creditapp.tenancy.db import tenant_context
 from finance.banking.sync import transactions_ingest
+from finance.insights.edits import transaction_edit
 from finance.models import Transaction, TransactionRule
 from tests.accounts.factories import UserFactory
 from tests.finance import builders as b
@@ -134,6 +135,16 @@ def test_sorting_and_totals(ledger) -> None:  # type: ignore[no-untyped-def]
     totals = client.get("/app/transactions/").context["totals"]
     # Posted only: $4.50 + $19.99 + $10.00 out; $2,500 + $15 in. The pending $120 is not money yet.
     assert (totals.count, totals.out_minor, totals.in_minor) == (6, 3_449, 251_500)
+
+
+def test_a_hidden_transaction_is_listed_but_left_out_of_the_totals(ledger) -> None:  # type: ignore[no-untyped-def]
+    with tenant_context(ledger.pk):
+        uber = Transaction.objects.get(merchant_name="Uber")
+        transaction_edit(user_id=ledger.pk, transaction_pk=uber.pk, hidden=True)
+    response = client_for(ledger).get("/app/transactions/")
+    assert "Uber" in names(response)
+    totals = response.context["totals"]
+    assert (totals.count, totals.out_minor, totals.in_minor) == (6, 3_449 - 1_999, 251_500)
 
 
 def test_keyset_pages_cover_every_row_once_in_order_without_offset(django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
