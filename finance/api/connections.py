@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.urls import URLPattern, URLResolver, reverse
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -31,13 +29,11 @@ from creditapp.api.errors import ApiError, error_body
 from creditapp.api.pagination import KeysetPagination
 from creditapp.api.schema import ErrorSerializer
 from creditapp.api.views import TenantGenericViewSet
-from creditapp.core.locks import redis_client
 from creditapp.core.request import user_id
 from finance.api.params import KnownQueryParametersMixin
-from finance.banking.items import plaid_item_enqueue_sync
+from finance.banking.items import SYNC_NOW_COOLDOWN_SECONDS, plaid_item_sync_now
 from finance.banking.selectors import items_for
 from finance.banking.sync import sync_progress
-from finance.banking.views import SYNC_NOW_COOLDOWN_SECONDS
 from finance.models import Account, PlaidItem
 
 NEEDS_ATTENTION = (
@@ -45,11 +41,6 @@ NEEDS_ATTENTION = (
     PlaidItem.Status.PENDING_EXPIRATION,
     PlaidItem.Status.ERROR,
 )
-
-
-def sync_now_key(item_pk: int) -> str:
-    """The cooldown of an item's "Sync now", the same key the connections page's button sets."""
-    return f"sync-now:{item_pk}"
 
 
 class ConnectionAccountSerializer(serializers.ModelSerializer[Account]):
@@ -178,17 +169,14 @@ class ConnectionViewSet(
     def sync(self, request: Request, pk: str | None = None) -> Response:
         item = self.get_object()
         status_url = request.build_absolute_uri(reverse("api-v1:connection-detail", args=[item.pk]))
-        key = sync_now_key(item.pk)
-        if not cache.add(key, 1, SYNC_NOW_COOLDOWN_SECONDS):
-            wait = max(1, int(redis_client().ttl(cache.make_key(key))))
+        wait = plaid_item_sync_now(item=item)
+        if wait:
             raise ApiError(
                 409,
                 "sync_already_requested",
                 f"A sync of this connection was just requested: ask again in {wait} seconds.",
                 {"retry_after_seconds": wait, "status_url": status_url},
             )
-        plaid_item_enqueue_sync(item=item)
-        item.sync_state, item.sync_state_at = PlaidItem.SyncState.QUEUED, timezone.now()
         body = {"status_url": status_url, "connection": ConnectionSerializer(item).data}
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": status_url})
 

@@ -6,12 +6,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db import router, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
 from creditapp.core import crypto
+from creditapp.core.locks import redis_client
 from creditapp.core.queue import enqueue_on_commit
 from finance.banking import plaid
 from finance.banking.models import PlaidItem
@@ -71,6 +73,24 @@ def plaid_item_enqueue_sync(*, item: PlaidItem) -> None:
     using = router.db_for_write(PlaidItem)
     enqueue_on_commit("finance.plaid.sync_item", item.user_id, item.pk, using=using)
     enqueue_on_commit("finance.plaid.refresh_liabilities", item.user_id, item.pk, using=using)
+
+
+SYNC_NOW_COOLDOWN_SECONDS = 30
+
+
+def _sync_now_key(item_pk: int) -> str:
+    return f"sync-now:{item_pk}"
+
+
+def plaid_item_sync_now(*, item: PlaidItem) -> int:
+    """The person's "Sync now", from the connections page or the API: queue a sync unless one was asked
+    for within the cooldown. Returns 0 when queued, else the seconds until another may be asked for."""
+    key = _sync_now_key(item.pk)
+    if not cache.add(key, 1, SYNC_NOW_COOLDOWN_SECONDS):
+        return max(1, int(redis_client().ttl(cache.make_key(key))))
+    plaid_item_enqueue_sync(item=item)
+    item.sync_state, item.sync_state_at = PlaidItem.SyncState.QUEUED, timezone.now()
+    return 0
 
 
 def plaid_item_sync_request(*, user_id: int, item_pk: int, actor: User) -> None:

@@ -5,11 +5,9 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -26,7 +24,6 @@ from finance.banking.verification import WebhookRejected, verify_plaid_webhook
 from finance.models import PlaidItem
 
 log = logging.getLogger(__name__)
-SYNC_NOW_COOLDOWN_SECONDS = 30
 
 
 # --- connections ----------------------------------------------------------------------------------
@@ -155,9 +152,7 @@ def link_callback(request: HttpRequest) -> HttpResponse:
 @plan_required
 def connection_sync(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    if cache.add(f"sync-now:{item.pk}", 1, SYNC_NOW_COOLDOWN_SECONDS):
-        item_services.plaid_item_enqueue_sync(item=item)
-        item.sync_state, item.sync_state_at = PlaidItem.SyncState.QUEUED, timezone.now()
+    item_services.plaid_item_sync_now(item=item)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "finance/_connection.html", {"item": item})
     messages.success(request, f"Syncing {item.institution_name}.")

@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
 from creditapp.tenancy.db import tenant_context
-from finance.banking.views import SYNC_NOW_COOLDOWN_SECONDS
+from finance.banking.items import SYNC_NOW_COOLDOWN_SECONDS
 from finance.models import PlaidItem
 from tests.billing.conftest import make_user, put_on_plan
 from tests.finance import builders as b
