@@ -13,10 +13,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
 from creditapp.tenancy.db import tenant_context
 from finance.models import Account, Transaction, TransactionRule
+from tests.api.client import Api, pro_user
 from tests.billing.conftest import make_user, put_on_plan
 from tests.finance import builders as b
 from tests.finance.factories import ItemFactory
@@ -31,31 +31,6 @@ _new_ids = itertools.count(1)
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> None:
     cache.clear()  # the anonymous callers' window is per address, shared by every test
-
-
-class Api:
-    """One person's API key (read-write unless told) and the requests it signs."""
-
-    def __init__(self, user: Any, scope: str = ApiKey.Scope.READ_WRITE):
-        self.user = user
-        token = api_key_create(owner_id=user.pk, name="script", scope=scope).token
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def get(self, url: str, **params: Any) -> Any:
-        return Client(raise_request_exception=False).get(url, params, **self.headers)
-
-    def send(self, method: str, url: str, body: dict[str, Any] | None = None, **headers: str) -> Any:
-        client = Client(raise_request_exception=False)
-        extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()}
-        return getattr(client, method)(
-            url, data=body or {}, content_type="application/json", **self.headers, **extra
-        )
-
-
-def pro_user() -> Any:
-    user = make_user(joined_days_ago=30)
-    put_on_plan(user, "pro")
-    return user
 
 
 def checking_of(user: Any, name: str = "Checking") -> Account:
@@ -93,7 +68,7 @@ def walk(api: Api, page_size: int, between_pages: Callable[[list[dict[str, Any]]
     seen: list[int] = []
     url: str | None = f"/api/v1/transactions/?page_size={page_size}"
     while url:
-        response = Client().get(url, **api.headers)
+        response = Client().get(url, **api.auth)
         assert response.status_code == 200, response.content[:300]
         page = response.json()
         assert len(page["results"]) <= page_size

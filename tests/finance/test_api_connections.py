@@ -10,11 +10,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
 from creditapp.tenancy.db import tenant_context
 from finance.banking.items import SYNC_NOW_COOLDOWN_SECONDS
 from finance.models import PlaidItem
+from tests.api.client import Api
 from tests.billing.conftest import make_user, put_on_plan
 from tests.finance import builders as b
 from tests.finance.factories import ItemFactory
@@ -26,18 +26,6 @@ SYNC_TASKS = ["finance.plaid.refresh_liabilities", "finance.plaid.sync_item"]
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> None:
     cache.clear()  # rate limits and "Sync now" cooldowns of earlier runs
-
-
-class Api:
-    def __init__(self, user: Any, scope: str = ApiKey.Scope.READ_WRITE):
-        token = api_key_create(owner_id=user.pk, name="script", scope=scope).token
-        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def get(self, url: str, **params: Any) -> Any:
-        return Client().get(url, params, **self.auth)
-
-    def post(self, url: str) -> Any:
-        return Client().post(url, **self.auth)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from accounts.api_keys import api_key_create
 from creditapp.tenancy.db import tenant_binding, tenant_context
 from finance.credit.services import credit_report_pull
 from finance.models import CreditReport, CreditScore, Inquiry, ScoreFactor, Tradeline
-from tests.billing.conftest import make_user, put_on_plan
+from tests.api.client import pro_user
 from tests.finance.credit_helpers import (
     ExperianSandbox,
     backdate_reports,
@@ -30,12 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "main
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> None:
     cache.clear()
-
-
-def pro_user() -> Any:
-    user = make_user(joined_days_ago=30)
-    put_on_plan(user, "pro")
-    return user
 
 
 def get(user: Any, url: str, **params: Any) -> Any:

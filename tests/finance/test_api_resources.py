@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from accounts.api_keys import api_key_create
 from creditapp.core.localtime import local_today
 from creditapp.tenancy.db import tenant_binding, tenant_context
 from finance.insights.categories import category_label, primary_label
@@ -24,6 +22,7 @@ from finance.insights.spending import month_start
 from finance.models import Account, Transaction, TransactionRule
 from notifications.models import WebhookDelivery
 from notifications.webhooks import webhook_endpoint_create
+from tests.api.client import Api
 from tests.billing.conftest import make_user, put_on_plan
 from tests.finance import builders as b
 
@@ -31,31 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, databases=["default", "maint"]),
     pytest.mark.urls("tests.billing.urls"),
 ]
-
-
-class Api:
-    """A client holding one person's read-write key."""
-
-    def __init__(self, user: Any):
-        self.user = user
-        self.client = Client(raise_request_exception=False)
-        token = api_key_create(owner_id=user.pk, name="script", scope="read_write").token
-        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def get(self, url: str, **params: Any) -> Any:
-        return self.client.get(url, params, **self.auth)
-
-    def follow(self, url: str) -> Any:
-        return self.client.get(url, **self.auth)
-
-    def patch(self, url: str, body: Any) -> Any:
-        return self.client.patch(url, json.dumps(body), content_type="application/json", **self.auth)
-
-    def post(self, url: str, body: Any) -> Any:
-        return self.client.post(url, json.dumps(body), content_type="application/json", **self.auth)
-
-    def delete(self, url: str) -> Any:
-        return self.client.delete(url, **self.auth)
 
 
 def error_fields(response: Any) -> list[str]:

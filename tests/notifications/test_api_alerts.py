@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
 from creditapp.tenancy.db import tenant_context
 from notifications.models import Alert
+from tests.api.client import Api
 from tests.billing.conftest import make_user, put_on_plan
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "maint"])
@@ -23,18 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "main
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> None:
     cache.clear()
-
-
-class Api:
-    def __init__(self, user: Any, scope: str = ApiKey.Scope.READ_WRITE):
-        token = api_key_create(owner_id=user.pk, name="script", scope=scope).token
-        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-    def get(self, url: str, **params: Any) -> Any:
-        return Client().get(url, params, **self.auth)
-
-    def post(self, url: str) -> Any:
-        return Client().post(url, **self.auth)
 
 
 def alert(user: Any, key: str, *, hours_ago: int, read: bool = False, dismissed: bool = False) -> Alert:
